@@ -1,0 +1,81 @@
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  type Conv2DBackpropFilterAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+
+/**
+ * The filter gradient of a 2D convolution for the cpu backend. Stock cpu walks
+ * the output channels outermost with strided reads and spends about 45x the
+ * forward convolution's time (11 s against 0.24 s on a batch of eight 32x32
+ * images); this loop keeps the output channels innermost, contiguous in both
+ * dy and dW.
+ *
+ *   dW[i, j, ci, co] = sum_{b, p, q} x[b, p*s + i*d - top, q*s + j*d - left, ci] * dy[b, p, q, co]
+ */
+function conv2DBackpropFilter(args: {
+  inputs: { x: TensorInfo; dy: TensorInfo };
+  backend: MathBackendCPU;
+  attrs: Conv2DBackpropFilterAttrs;
+}): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
+  const info = backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    backend_util.convertConv2DDataFormat(dataFormat),
+  );
+  if (info.dataFormat !== 'channelsLast') {
+    throw new Error(`gsa's cpu Conv2DBackpropFilter supports only NHWC, got '${dataFormat}'.`);
+  }
+  const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } =
+    info;
+  const { top, left } = info.padInfo;
+  const xValues = backend.data.get(x.dataId)!.values as Float32Array;
+  const dyValues = backend.data.get(dy.dataId)!.values as Float32Array;
+  const gradient = new Float32Array(filterHeight * filterWidth * inChannels * outChannels);
+
+  for (let b = 0; b < batchSize; b++) {
+    for (let p = 0; p < outHeight; p++) {
+      for (let i = 0; i < filterHeight; i++) {
+        const row = p * strideHeight + i * dilationHeight - top;
+        if (row < 0 || row >= inHeight) continue;
+        for (let q = 0; q < outWidth; q++) {
+          const dyBase = ((b * outHeight + p) * outWidth + q) * outChannels;
+          for (let j = 0; j < filterWidth; j++) {
+            const column = q * strideWidth + j * dilationWidth - left;
+            if (column < 0 || column >= inWidth) continue;
+            const xBase = ((b * inHeight + row) * inWidth + column) * inChannels;
+            const tapBase = (i * filterWidth + j) * inChannels;
+            for (let ci = 0; ci < inChannels; ci++) {
+              const xValue = xValues[xBase + ci]!;
+              if (xValue === 0) continue; // ReLU outputs are often zero
+              const gradientBase = (tapBase + ci) * outChannels;
+              for (let co = 0; co < outChannels; co++) {
+                gradient[gradientBase + co]! += xValue * dyValues[dyBase + co]!;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return backend.makeTensorInfo(filterShape, 'float32', gradient);
+}
+
+export const cpuConv2DBackpropFilterConfig: KernelConfig = {
+  kernelName: Conv2DBackpropFilter,
+  backendName: 'cpu',
+  kernelFunc: conv2DBackpropFilter as unknown as KernelFunc,
+};
