@@ -13,7 +13,12 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeBackend, useBackend, type BackendName } from '../src/index.js';
+import {
+  BackendUnavailableError,
+  describeBackend,
+  useBackend,
+  type BackendName,
+} from '../src/index.js';
 import { VggStyleNet, randomBatch } from '../src/testing/index.js';
 
 interface RunResult {
@@ -126,7 +131,12 @@ if (childIndex >= 0) {
   try {
     console.log(`RESULT ${JSON.stringify(await child(run))}`);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof BackendUnavailableError
+        ? error.summary
+        : error instanceof Error
+          ? error.message
+          : String(error);
     console.log(`RESULT ${JSON.stringify({ run, backend: run, error: message.split('\n')[0] })}`);
   }
   process.exit(0);

@@ -18,8 +18,9 @@ export interface BackendInfo {
 
 export interface UseBackendOptions {
   /**
-   * wasm compute threads. Default: every core Node reports (tfjs itself would
-   * use one in Node). 1 keeps wasm single-threaded.
+   * wasm compute threads. Default: every core Node reports, at most 8 (the
+   * size of tfjs's pthread pool; tfjs itself would use one in Node). 1 keeps
+   * wasm single-threaded.
    */
   threads?: number;
   /** webgpu: refuse software adapters such as SwiftShader (what `auto` asks). */

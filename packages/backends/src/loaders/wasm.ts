@@ -8,8 +8,13 @@ import { activate } from './cpu.js';
 
 let initialisedThreads: number | undefined;
 
+/** The size of tfjs-backend-wasm's pthread pool. */
+export const MAX_WASM_THREADS = 8;
+
 export async function loadWasm(options: UseBackendOptions): Promise<BackendInfo> {
-  const requested = options.threads ?? (await defaultThreads());
+  // The threaded glue pre-spawns a pool of 8 pthread workers and cannot grow it
+  // while the backend starts, so more threads than that are not available.
+  const requested = Math.min(MAX_WASM_THREADS, options.threads ?? (await defaultThreads()));
   if (initialisedThreads === undefined) {
     if (requested > 1 && isNode()) {
       // tfjs turns wasm threads off in Node; our adapter makes its workers loadable.

@@ -43,11 +43,10 @@ export async function loadWebgpu(options: UseBackendOptions): Promise<BackendInf
     );
   }
   const info = adapter.info ?? {};
-  const name =
-    info.description ||
-    [info.vendor, info.architecture, info.device]
-      .filter((part) => part !== undefined && part !== '')
-      .join(' ');
+  const hardware = [info.vendor, info.architecture, info.device].filter(Boolean).join(' ');
+  const name = [hardware, info.description ? `(${info.description})` : '']
+    .filter(Boolean)
+    .join(' ');
   const software =
     info.isFallbackAdapter === true ||
     adapter.isFallbackAdapter === true ||
