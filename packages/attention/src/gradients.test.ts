@@ -1,0 +1,93 @@
+import * as tfl from '@tensorflow/tfjs-layers'; // also registers the gradients in Node
+import * as tf from '@tensorflow/tfjs-core';
+import { describeWithBackends } from '@gsa/backends/testing';
+import {
+  GlobalSpatialAttention,
+  PixelWeightMap,
+  applySpatialMap,
+  attentionPenalty,
+  trainableVariables,
+  type PixelCnnActivation,
+} from './index.js';
+import { checkGradients, labelledImages, stackAsPixels } from './testing.fixture.js';
+
+const LAMBDA = 0.1;
+
+/** A position-aware linear classifier, so that every map pixel gets a gradient. */
+function linearClassifier(size: number, classes: number, seed: number): tfl.Sequential {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.flatten({ inputShape: [size, size, 1] }),
+      tfl.layers.dense({
+        units: classes,
+        kernelInitializer: tfl.initializers.randomNormal({ stddev: 1, seed }),
+        biasInitializer: tfl.initializers.randomNormal({ stddev: 0.1, seed: seed + 1 }),
+      }),
+    ],
+  });
+}
+
+describeWithBackends('gradients of CE + penalty', () => {
+  // Two 4x4 images: P is [1, 4, 4, 2].
+  let images: tf.Tensor4D;
+  let labels: tf.Tensor2D;
+  let pixels: tf.Tensor4D;
+
+  beforeAll(() => {
+    ({ images, labels } = labelledImages(2, 4, 1, 2, 21));
+    pixels = stackAsPixels(images);
+  });
+
+  afterAll(() => tf.dispose([images, labels, pixels]));
+
+  // tanh is smooth; relu's kinks can sit inside a finite-difference step, so
+  // its step is smaller and the float32 noise larger.
+  it.each([
+    ['tanh', 1e-2],
+    ['relu', 2e-3],
+  ] as [PixelCnnActivation, number][])(
+    'match central finite differences for every parameter (%s)',
+    (activation, step) => {
+      const attention = new GlobalSpatialAttention({ channels: 3, activation, seed: 5 });
+      const classifier = linearClassifier(4, 2, 7);
+      const loss = (): tf.Scalar =>
+        tf.tidy(() => {
+          const map = attention.apply(pixels) as tf.Tensor4D;
+          const logits = classifier.apply(applySpatialMap(images, map)) as tf.Tensor2D;
+          const crossEntropy = tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+          return tf.add(crossEntropy, attentionPenalty(map, LAMBDA));
+        });
+      tf.dispose(loss()); // builds both
+      const variables = trainableVariables(attention, classifier);
+      // Pixel CNN: 3*(9*2+1) + 4 = 61; classifier: 16*2 + 2 = 34.
+      expect(variables.reduce((total, v) => total + v.size, 0)).toBe(95);
+      const result = checkGradients(loss, variables, { step, absolute: 2e-3, relative: 2e-2 });
+      expect(result.checked).toBe(95);
+      expect(result.worstToleranceRatio).toBeLessThanOrEqual(1);
+      // Measured: about 1e-5 (tanh) and 4e-4 (relu) on cpu and wasm.
+      expect(result.maxAbsoluteError).toBeLessThan(activation === 'tanh' ? 1e-4 : 2e-3);
+      attention.dispose();
+      classifier.dispose();
+    },
+  );
+
+  it('match central finite differences for the L1 baseline map and the classifier', () => {
+    const weightMap = new PixelWeightMap({});
+    const classifier = linearClassifier(4, 2, 9);
+    const loss = (): tf.Scalar =>
+      tf.tidy(() => {
+        const logits = classifier.apply(weightMap.apply(images)) as tf.Tensor2D;
+        const crossEntropy = tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+        return tf.add(crossEntropy, attentionPenalty(weightMap.computeMap(), LAMBDA));
+      });
+    tf.dispose(loss());
+    // Move the map off 1 so that it is not a special point.
+    weightMap.setWeights([tf.randomUniform([4, 4], 0.2, 1.5, 'float32', 3)]);
+    const variables = trainableVariables(weightMap, classifier);
+    const result = checkGradients(loss, variables, { step: 1e-2, absolute: 2e-3, relative: 2e-2 });
+    expect(result.checked).toBe(16 + 34);
+    expect(result.worstToleranceRatio).toBeLessThanOrEqual(1);
+    weightMap.dispose();
+    classifier.dispose();
+  });
+});

@@ -1,0 +1,34 @@
+import './register-layers.js';
+
+export {
+  GlobalSpatialAttention,
+  type GlobalSpatialAttentionArgs,
+} from './global-spatial-attention.js';
+export {
+  GlobalSpatialAttentionGate,
+  type GlobalSpatialAttentionGateArgs,
+} from './global-spatial-attention-gate.js';
+export { PixelWeightMap, type PixelWeightMapArgs } from './pixel-weight-map.js';
+export { FixedSpatialMap, type FixedSpatialMapArgs } from './fixed-spatial-map.js';
+export {
+  pixelCnnMap,
+  createPixelCnnVariables,
+  pixelCnnParameterCount,
+  pixelCnnWeightSpecs,
+  kernelForLowRank,
+  resolvePixelCnnOptions,
+  type PixelCnnOptions,
+  type PixelCnnInitialization,
+  type ResolvedPixelCnnOptions,
+  type PixelCnnWeights,
+  type PixelCnnWeightSpec,
+  type ConvWeights,
+} from './pixel-cnn.js';
+export { PIXEL_CNN_ACTIVATIONS, type PixelCnnActivation } from './activations.js';
+export { applySpatialMap, attentionPenalty } from './spatial-map.js';
+export {
+  trainableVariables,
+  minimizeWithGroups,
+  type HasTrainableWeights,
+  type VariableGroup,
+} from './variable-groups.js';
