@@ -1,0 +1,89 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { earlyStopping, metricsJsonlWriter, progressCallback } from './callbacks.js';
+import type { EpochMetrics } from './types.js';
+
+const metrics = (epoch: number, accuracy: number): EpochMetrics => ({
+  epoch,
+  phase: epoch <= 2 ? 1 : 2,
+  trainLoss: 1 / epoch,
+  trainCrossEntropy: 0.9 / epoch,
+  trainAccuracy: 0.5,
+  mapMean: 0.25,
+  evaluation: { loss: 0.7, accuracy },
+  seconds: 1.5,
+});
+
+function sink(isTTY: boolean): { stream: Writable & { isTTY: boolean }; text: () => string } {
+  let text = '';
+  const stream = Object.assign(
+    new Writable({
+      write(chunk, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    }),
+    { isTTY },
+  );
+  return { stream, text: () => text };
+}
+
+describe('progressCallback', () => {
+  const start = { mode: 'global' as const, epochs: 3, cutoffEpoch: 2, stepsPerEpoch: 2, firstEpoch: 1, trainingImages: 8 };
+
+  it('writes one plain line per epoch when not on a TTY', async () => {
+    const { stream, text } = sink(false);
+    const progress = progressCallback({ stream });
+    await progress.onTrainBegin?.(start);
+    await progress.onStepEnd?.({ epoch: 1, phase: 1, step: 1, steps: 2, loss: 0.9 });
+    await progress.onEpochEnd?.(metrics(1, 0.625), { stop: () => {} });
+    const lines = text().trim().split('\n');
+    expect(lines[0]).toBe('Training 8 images, 3 epochs of 2 steps (global; phase 1: epochs 1-2, then the map is frozen)');
+    expect(lines[1]).toMatch(/^epoch 1\/3 phase 1 \| loss 1\.0000 acc 50\.0% \| eval loss 0\.7000 acc 62\.5% \| map mean 0\.250 \| 1\.5 s \| ETA \d+s$/);
+    expect(text()).not.toContain('\r');
+  });
+
+  it('redraws a live bar on a TTY', async () => {
+    const { stream, text } = sink(true);
+    const progress = progressCallback({ stream, live: true });
+    await progress.onTrainBegin?.(start);
+    await progress.onStepEnd?.({ epoch: 1, phase: 1, step: 1, steps: 2, loss: 0.9 });
+    expect(text()).toContain('\r\x1b[2Kepoch 1/3 phase 1 [############------------] 1/2 loss 0.9000 ETA');
+  });
+});
+
+describe('metricsJsonlWriter', () => {
+  it('appends one whole JSON line per epoch', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'gsa-metrics-'));
+    const path = join(directory, 'run', 'metrics.jsonl');
+    const writer = metricsJsonlWriter(path);
+    await writer.onTrainBegin?.({ mode: 'none', epochs: 2, cutoffEpoch: 0, stepsPerEpoch: 1, firstEpoch: 1, trainingImages: 1 });
+    await writer.onEpochEnd?.(metrics(1, 0.5), { stop: () => {} });
+    await writer.onEpochEnd?.(metrics(2, 0.6), { stop: () => {} });
+    const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as EpochMetrics);
+    expect(lines).toEqual([metrics(1, 0.5), metrics(2, 0.6)]);
+    rmSync(directory, { recursive: true, force: true });
+  });
+});
+
+describe('earlyStopping', () => {
+  it('stops after `patience` epochs without improvement, and says why', async () => {
+    const stopping = earlyStopping({ patience: 2 });
+    const reasons: string[] = [];
+    const control = { stop: (reason: string) => void reasons.push(reason) };
+    for (const [epoch, accuracy] of [[1, 0.5], [2, 0.7], [3, 0.69], [4, 0.7]] as const) {
+      await stopping.onEpochEnd?.(metrics(epoch, accuracy), control);
+    }
+    expect(reasons).toEqual(['evaluation.accuracy did not improve for 2 epochs (best 0.7000)']);
+  });
+
+  it('explains that it needs an evaluation set', async () => {
+    const stopping = earlyStopping({ patience: 1 });
+    const { evaluation: _omitted, ...withoutEvaluation } = metrics(1, 0.5);
+    expect(() => stopping.onEpochEnd?.(withoutEvaluation, { stop: () => {} })).toThrow(
+      'earlyStopping monitors evaluation.accuracy, but training has no evaluation set.',
+    );
+  });
+});

@@ -1,0 +1,132 @@
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EpochMetrics, StepInfo, TrainingCallback, TrainingStartInfo } from './types.js';
+
+export interface ProgressOptions {
+  /** Where to write; default process.stderr. */
+  stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  /** Redraw a live bar (default: when the stream is a TTY and CI is unset). */
+  live?: boolean;
+}
+
+/**
+ * Progress: on a TTY a live bar with epoch, phase, loss, accuracy and ETA;
+ * elsewhere (CI, pipes, log files) one plain line per epoch.
+ */
+export function progressCallback(options: ProgressOptions = {}): TrainingCallback {
+  const stream = options.stream ?? process.stderr;
+  const live = options.live ?? (stream.isTTY === true && !process.env.CI);
+  let start = 0;
+  let info: TrainingStartInfo | undefined;
+  let stepsDone = 0;
+  let lossSum = 0;
+  let lossCount = 0;
+  const totalSteps = () => (info ? (info.epochs - info.firstEpoch + 1) * info.stepsPerEpoch : 0);
+  const eta = () => {
+    if (stepsDone === 0) return '?';
+    const seconds = ((performance.now() - start) / 1000 / stepsDone) * (totalSteps() - stepsDone);
+    return formatDuration(seconds);
+  };
+  return {
+    onTrainBegin(begin) {
+      info = begin;
+      start = performance.now();
+      const phases = begin.mode === 'none' ? 'vanilla' : `phase 1: epochs 1-${begin.cutoffEpoch}, then the map is frozen`;
+      stream.write(
+        `Training ${begin.trainingImages} images, ${begin.epochs} epochs of ${begin.stepsPerEpoch} steps (${begin.mode}; ${phases})` +
+          (begin.firstEpoch > 1 ? `, resuming at epoch ${begin.firstEpoch}` : '') +
+          '\n',
+      );
+    },
+    onStepEnd(step: StepInfo) {
+      stepsDone += 1;
+      lossSum += step.loss;
+      lossCount += 1;
+      if (!live || !info) return;
+      const width = 24;
+      const filled = Math.round((step.step / step.steps) * width);
+      const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+      stream.write(
+        `\r\x1b[2Kepoch ${step.epoch}/${info.epochs} phase ${step.phase} [${bar}] ${step.step}/${step.steps} loss ${(lossSum / lossCount).toFixed(4)} ETA ${eta()}`,
+      );
+    },
+    onEpochEnd(metrics: EpochMetrics) {
+      lossSum = 0;
+      lossCount = 0;
+      const evaluation = metrics.evaluation
+        ? ` | eval loss ${metrics.evaluation.loss.toFixed(4)} acc ${(metrics.evaluation.accuracy * 100).toFixed(1)}%`
+        : '';
+      const map = metrics.mapMean !== undefined ? ` | map mean ${metrics.mapMean.toFixed(3)}` : '';
+      stream.write(
+        `${live ? '\r\x1b[2K' : ''}epoch ${metrics.epoch}/${info?.epochs ?? '?'} phase ${metrics.phase} | loss ${metrics.trainLoss.toFixed(4)} acc ${(metrics.trainAccuracy * 100).toFixed(1)}%${evaluation}${map} | ${metrics.seconds.toFixed(1)} s | ETA ${eta()}\n`,
+      );
+    },
+    onTrainEnd(_history, stopReason) {
+      if (stopReason) stream.write(`Training stopped early: ${stopReason}\n`);
+    },
+  };
+}
+
+function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/**
+ * Appends one JSON line per epoch to `path` (metrics.jsonl). Lines are whole:
+ * each is written with a single append, so a crash never leaves half a record.
+ */
+export function metricsJsonlWriter(path: string): TrainingCallback {
+  return {
+    onTrainBegin() {
+      mkdirSync(dirname(path), { recursive: true });
+    },
+    onEpochEnd(metrics) {
+      appendFileSync(path, `${JSON.stringify(metrics)}\n`);
+    },
+  };
+}
+
+export interface EarlyStoppingOptions {
+  /** What to watch; default evaluation accuracy. */
+  monitor?: 'evaluation.accuracy' | 'evaluation.loss' | 'trainLoss';
+  /** Epochs without improvement before stopping. */
+  patience: number;
+  /** The smallest change that counts as an improvement. */
+  minDelta?: number;
+  /** Only watch from this epoch on (e.g. after the cut-off). Default 1. */
+  startEpoch?: number;
+}
+
+/** Stops training once the monitored value has not improved for `patience` epochs. */
+export function earlyStopping(options: EarlyStoppingOptions): TrainingCallback {
+  const monitor = options.monitor ?? 'evaluation.accuracy';
+  const higherIsBetter = monitor === 'evaluation.accuracy';
+  const minDelta = options.minDelta ?? 0;
+  let best = higherIsBetter ? -Infinity : Infinity;
+  let waited = 0;
+  return {
+    onEpochEnd(metrics, control) {
+      if (metrics.epoch < (options.startEpoch ?? 1)) return;
+      const value =
+        monitor === 'trainLoss'
+          ? metrics.trainLoss
+          : monitor === 'evaluation.loss'
+            ? metrics.evaluation?.loss
+            : metrics.evaluation?.accuracy;
+      if (value === undefined) {
+        throw new Error(`earlyStopping monitors ${monitor}, but training has no evaluation set.`);
+      }
+      const improved = higherIsBetter ? value > best + minDelta : value < best - minDelta;
+      if (improved) {
+        best = value;
+        waited = 0;
+      } else if (++waited >= options.patience) {
+        control.stop(`${monitor} did not improve for ${options.patience} epochs (best ${best.toFixed(4)})`);
+      }
+    },
+  };
+}

@@ -1,0 +1,217 @@
+import '@tensorflow/tfjs-layers';
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeWithBackends } from '@gsa/backends/testing';
+import { trainTwoPhase, TrainingDivergedError, type AttentionSetup } from './train-two-phase.js';
+import { attentionSetup, tinyBackbone, tinyData } from './test-support.fixture.js';
+import type { EpochMetrics } from './types.js';
+
+const values = (variables: { read(): tf.Tensor }[]) => variables.map((v) => Array.from(v.read().dataSync()));
+
+function disposeSetup(setup: AttentionSetup): void {
+  if (setup.mode === 'global') setup.pixelRepresentation.dispose();
+  if (setup.mode !== 'none') setup.layer.dispose();
+}
+
+describeWithBackends('trainTwoPhase', () => {
+  it('runs phase 1 then phase 2: the pixel CNN trains, then never runs again, and the map stays fixed', async () => {
+    const data = tinyData(24, 1);
+    const setup = attentionSetup('global', data, 3);
+    const backbone = tinyBackbone(5);
+    if (setup.mode !== 'global') throw new Error('unreachable');
+    const layer = setup.layer;
+    const calls: number[] = [];
+    let epoch = 0;
+    const original = layer.apply.bind(layer);
+    layer.apply = ((...args: Parameters<typeof original>) => {
+      calls.push(epoch);
+      return original(...args);
+    }) as typeof layer.apply;
+    const snapshots: number[][][] = [];
+    const result = await trainTwoPhase({
+      backbone,
+      numClasses: 2,
+      train: data,
+      attention: setup,
+      epochs: 4,
+      cutoffEpoch: 2,
+      batchSize: 8,
+      learningRate: 0.01,
+      seed: 7,
+      callbacks: [
+        { onTrainBegin: () => void (epoch = 1) },
+        {
+          onEpochEnd: (metrics) => {
+            snapshots.push(values(layer.weights));
+            epoch = metrics.epoch + 1;
+          },
+        },
+      ],
+    });
+    expect(result.history.map((m) => m.phase)).toEqual([1, 1, 2, 2]);
+    // The pixel CNN ran in epochs 1-2 (every step, plus the per-epoch map) and once
+    // when the map was frozen at the start of epoch 3; never after that.
+    expect(calls.filter((e) => e >= 3).length).toBe(1);
+    expect(calls.filter((e) => e === 1).length).toBe(3 + 1);
+    expect(snapshots[0]).not.toEqual(snapshots[1]); // phase 1 trains the map
+    expect(snapshots[2]).toEqual(snapshots[1]); // phase 2 does not
+    expect(snapshots[3]).toEqual(snapshots[1]);
+    expect(result.map?.values.length).toBe(64);
+    expect(Math.min(...result.map!.values)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...result.map!.values)).toBeLessThanOrEqual(1);
+    expect(result.phaseSeconds.phase1).toBeGreaterThan(0);
+    backbone.dispose();
+    disposeSetup(setup);
+    tf.dispose(data.images);
+  });
+
+  it.each(['none', 'l1', 'global'] as const)('leaks no tensors across 10 epochs (%s)', async (mode) => {
+    const data = tinyData(16, 2);
+    const evaluation = tinyData(8, 9);
+    const setup = attentionSetup(mode, data, 3);
+    const backbone = tinyBackbone(5, 1, 2, true);
+    const counts: number[] = [];
+    await trainTwoPhase({
+      backbone,
+      numClasses: 2,
+      train: data,
+      evaluation,
+      attention: setup,
+      epochs: 10,
+      cutoffEpoch: 4,
+      batchSize: 8,
+      learningRate: 0.01,
+      callbacks: [{ onEpochEnd: () => void counts.push(tf.memory().numTensors) }],
+    });
+    // Epoch 5 keeps one tensor: the frozen map.
+    const steady = mode === "none" ? counts : counts.slice(4);
+    expect(new Set(steady).size).toBe(1);
+    if (mode !== 'none') expect(new Set(counts.slice(0, 4)).size).toBe(1);
+    backbone.dispose();
+    disposeSetup(setup);
+    tf.dispose([data.images, evaluation.images]);
+  });
+
+  it('learns, and evaluates on the given set after every epoch', async () => {
+    const data = tinyData(32, 4);
+    const evaluation = tinyData(16, 11);
+    const backbone = tinyBackbone(5);
+    const setup = attentionSetup('global', data, 3);
+    const result = await trainTwoPhase({
+      backbone,
+      numClasses: 2,
+      train: data,
+      evaluation,
+      attention: setup,
+      epochs: 12,
+      cutoffEpoch: 6,
+      batchSize: 8,
+      learningRate: 0.03,
+      seed: 1,
+    });
+    const first = result.history[0]!;
+    const last = result.history.at(-1)!;
+    expect(last.trainCrossEntropy).toBeLessThan(first.trainCrossEntropy);
+    expect(last.evaluation!.accuracy).toBeGreaterThanOrEqual(0.75);
+    expect(result.history.every((m) => m.evaluation !== undefined)).toBe(true);
+    backbone.dispose();
+    disposeSetup(setup);
+    tf.dispose([data.images, evaluation.images]);
+  });
+});
+
+describe('trainTwoPhase on cpu', () => {
+  beforeAll(async () => {
+    const { useBackend } = await import('@gsa/backends');
+    await useBackend('cpu');
+  });
+
+  async function run(seed: number): Promise<EpochMetrics[]> {
+    const data = tinyData(16, 2);
+    const setup = attentionSetup('global', data, 3);
+    const backbone = tinyBackbone(5);
+    const result = await trainTwoPhase({
+      backbone,
+      numClasses: 2,
+      train: data,
+      attention: setup,
+      epochs: 3,
+      cutoffEpoch: 2,
+      batchSize: 4,
+      learningRate: 0.01,
+      seed,
+    });
+    backbone.dispose();
+    disposeSetup(setup);
+    data.images.dispose();
+    return result.history.map((m) => ({ ...m, seconds: 0 }));
+  }
+
+  it('is deterministic: the same seed gives identical metrics', async () => {
+    const a = await run(3);
+    const b = await run(3);
+    const c = await run(4);
+    expect(a).toEqual(b);
+    expect(c).not.toEqual(a);
+  });
+
+  it('stops with a clear error at the step where the loss stops being finite, keeping the last good checkpoint', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'gsa-nan-'));
+    const data = tinyData(16, 2);
+    const backbone = tinyBackbone(5);
+    let steps = 0;
+    const error = await trainTwoPhase({
+      backbone,
+      numClasses: 2,
+      train: data,
+      attention: { mode: 'none' },
+      epochs: 3,
+      cutoffEpoch: 0,
+      batchSize: 8,
+      learningRate: 0.01,
+      checkpoints: { directory },
+      callbacks: [
+        {
+          onStepEnd: () => {
+            // Poison a weight during epoch 2, step 1.
+            if (++steps === 3) {
+              const kernel = backbone.layers[0]!.getWeights()[0]!;
+              backbone.layers[0]!.setWeights([tf.fill(kernel.shape, Number.NaN), backbone.layers[0]!.getWeights()[1]!]);
+            }
+          },
+        },
+      ],
+    }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TrainingDivergedError);
+    expect((error as TrainingDivergedError).epoch).toBe(2);
+    expect((error as TrainingDivergedError).step).toBe(2);
+    expect((error as Error).message).toMatch(/The loss became NaN at epoch 2, step 2\. The last good checkpoint is .*epoch-0001/);
+    expect(readdirSync(directory)).toEqual(['epoch-0001']);
+    backbone.dispose();
+    data.images.dispose();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('rejects inconsistent inputs with messages that name the value', async () => {
+    const data = tinyData(8, 2);
+    const backbone = tinyBackbone(5);
+    const base = { backbone, numClasses: 2, train: data, attention: { mode: 'none' } as const, epochs: 2, cutoffEpoch: 0 };
+    await expect(trainTwoPhase({ ...base, train: { images: data.images, labels: [0, 1] } })).rejects.toThrow(
+      'The training set has 8 images but 2 labels.',
+    );
+    await expect(trainTwoPhase({ ...base, train: { images: data.images, labels: [0, 1, 2, 0, 1, 0, 1, 0] } })).rejects.toThrow(
+      'The training label at index 2 is 2, outside 0..1.',
+    );
+    await expect(trainTwoPhase({ ...base, cutoffEpoch: 5 })).rejects.toThrow('cutoffEpoch must be an integer from 0 to epochs (2), got 5.');
+    const wrong = tf.zeros([1, 4, 4, 8]) as tf.Tensor4D;
+    const { GlobalSpatialAttention } = await import('@gsa/attention');
+    await expect(
+      trainTwoPhase({ ...base, attention: { mode: 'global', layer: new GlobalSpatialAttention(), pixelRepresentation: wrong, lambda: 0.1 } }),
+    ).rejects.toThrow('The pixel representation is 4x4 but the images are 8x8');
+    wrong.dispose();
+    backbone.dispose();
+    data.images.dispose();
+  });
+});

@@ -1,0 +1,439 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
+import { applySpatialMap, attentionPenalty, type PixelWeightMap } from '@gsa/attention';
+import { PyTorchAdam, type ParameterGroup } from './adam.js';
+import { readLatestCheckpoint, writeCheckpoint, type Checkpoint, type SavedArray } from './checkpoint.js';
+import { epochPermutation } from './permutation.js';
+import type { EpochMetrics, TrainingCallback } from './types.js';
+
+/** Images `[N, H, W, C]` and their class indices. */
+export interface LabelledImages {
+  images: tf.Tensor4D;
+  labels: Int32Array | number[];
+}
+
+/** Which map goes in front of the backbone. */
+export type AttentionSetup =
+  | { mode: 'none' }
+  | {
+      mode: 'global';
+      /** The pixel CNN, e.g. `new GlobalSpatialAttention({ channels: 32 })`. */
+      layer: layers.Layer;
+      /** `[1, H, W, D]`: the training images as channels, or a low-rank basis of them. */
+      pixelRepresentation: tf.Tensor4D;
+      /** Coefficient of `mean(|map|)` in the loss. */
+      lambda: number;
+    }
+  | {
+      mode: 'l1';
+      /** The paper's L1 baseline, `new PixelWeightMap()`. */
+      layer: PixelWeightMap;
+      lambda: number;
+      /** The map's own learning rate: at the backbone's it barely moves (see @gsa/attention). */
+      learningRate?: number;
+    };
+
+export interface TwoPhaseOptions {
+  /** Attended images -> logits. Trained in both phases. */
+  backbone: LayersModel;
+  numClasses: number;
+  train: LabelledImages;
+  /** Evaluated after every epoch (inference mode, never touching training state). */
+  evaluation?: LabelledImages;
+  attention: AttentionSetup;
+  epochs: number;
+  /** E: the last epoch of phase 1. After it the map is computed once and frozen. */
+  cutoffEpoch: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** PyTorch Adam's L2 weight decay (added to the gradient), or AdamW's with `decoupledWeightDecay`. */
+  weightDecay?: number;
+  decoupledWeightDecay?: boolean;
+  /** Fixes the epoch order (weights are seeded where they are made: the layers' own seeds). */
+  seed?: number;
+  callbacks?: TrainingCallback[];
+  /** Where checkpoints go (every epoch, atomically); `resume` continues from the newest one. */
+  checkpoints?: { directory: string; keep?: number; resume?: boolean };
+  /** Stops after the current step; the last finished epoch's checkpoint is kept. */
+  signal?: AbortSignal;
+  /** Evaluation batch size; default the training batch size. */
+  evaluationBatchSize?: number;
+  log?: (message: string) => void;
+}
+
+export interface TwoPhaseResult {
+  history: EpochMetrics[];
+  /** The final map `[H, W]` (the frozen one after phase 1), absent for vanilla runs. */
+  map?: { height: number; width: number; values: Float32Array };
+  /** Why training ended early (a callback, the signal), if it did. */
+  stopReason?: string;
+  /** Seconds spent in each phase (this run only, not before a resume). */
+  phaseSeconds: { phase1: number; phase2: number };
+  /** Epochs run by this call (fewer than `epochs` after a resume or an early stop). */
+  epochsRun: number;
+}
+
+/** Training produced a loss that is not a finite number. */
+export class TrainingDivergedError extends Error {
+  constructor(
+    readonly epoch: number,
+    readonly step: number,
+    readonly loss: number,
+    readonly lastCheckpoint: string | undefined,
+  ) {
+    super(
+      `The loss became ${loss} at epoch ${epoch}, step ${step}. ` +
+        (lastCheckpoint
+          ? `The last good checkpoint is ${lastCheckpoint}. `
+          : 'No checkpoint was written yet. ') +
+        'Lower the learning rate or lambda, or check the inputs for NaN.',
+    );
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+/** A differentiable map for phase 1, and the variables that make it. */
+interface MapSource {
+  computeMap(): tf.Tensor4D;
+  variables: tf.Variable[];
+  layer: layers.Layer;
+  lambda: number;
+}
+
+/**
+ * The paper's Algorithm 1. Epochs 1..E train the map and the backbone together
+ * on `mean CE(F(X * M(P)), y) + lambda * mean(|M(P)|)`; after epoch E the map
+ * is computed once, frozen, and only the backbone trains (the pixel CNN never
+ * runs again). With `mode: 'none'` it trains the backbone alone (vanilla).
+ */
+export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseResult> {
+  const settings = validate(options);
+  const { backbone, attention, train, numClasses, epochs, cutoffEpoch, batchSize, seed } = settings;
+  const log = options.log ?? (() => {});
+  const callbacks = options.callbacks ?? [];
+  const [count, height, width, channels] = train.images.shape;
+  const labels = Int32Array.from(train.labels);
+  const mapSource = createMapSource(attention, [height, width, channels]);
+  const backboneVariables = backbone.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  const groups: ParameterGroup[] = [{ variables: backboneVariables }];
+  if (mapSource) {
+    groups.push({
+      variables: mapSource.variables,
+      ...(attention.mode === 'l1' && attention.learningRate !== undefined
+        ? { learningRate: attention.learningRate }
+        : {}),
+    });
+  }
+  const optimizer = new PyTorchAdam(groups, {
+    learningRate: settings.learningRate,
+    weightDecay: settings.weightDecay,
+    decoupled: settings.decoupledWeightDecay,
+  });
+  const fingerprint = JSON.stringify({
+    mode: attention.mode,
+    epochs,
+    cutoffEpoch,
+    batchSize,
+    seed,
+    learningRate: settings.learningRate,
+    weightDecay: settings.weightDecay,
+    lambda: mapSource?.lambda ?? 0,
+    images: train.images.shape,
+    numClasses,
+    parameters: backbone.countParams(),
+  });
+
+  let history: EpochMetrics[] = [];
+  let frozenMap: tf.Tensor4D | undefined;
+  let firstEpoch = 1;
+  let lastCheckpoint: string | undefined;
+  const checkpointDirectory = options.checkpoints?.directory;
+  if (checkpointDirectory && options.checkpoints?.resume) {
+    const saved = readLatestCheckpoint(checkpointDirectory, log);
+    if (saved) {
+      if (saved.fingerprint !== fingerprint) {
+        throw new Error(
+          `The checkpoint in ${checkpointDirectory} was made by a run with other settings:\n  saved: ${saved.fingerprint}\n  now:   ${fingerprint}\n` +
+            'Resume with the same settings, or start a new run directory.',
+        );
+      }
+      restoreWeights(backbone.weights.map((weight) => weight.read() as tf.Variable), saved.backbone, 'backbone');
+      if (mapSource) {
+        restoreWeights(mapSource.layer.weights.map((weight) => weight.read() as tf.Variable), saved.attention, 'attention');
+      }
+      optimizer.setState(saved.optimizer);
+      history = saved.history;
+      if (saved.frozenMap) {
+        frozenMap = tf.tensor4d(saved.frozenMap.values, [1, height, width, 1]);
+        if (mapSource) mapSource.layer.trainable = false;
+      }
+      firstEpoch = saved.epoch + 1;
+      log(`Resuming after epoch ${saved.epoch} (phase ${saved.phase}).`);
+    }
+  }
+
+  const oneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses), 'float32'));
+  const stepsPerEpoch = Math.ceil(count / batchSize);
+  const phaseSeconds = { phase1: 0, phase2: 0 };
+  let stopReason: string | undefined;
+  const control = { stop: (reason: string) => void (stopReason ??= reason) };
+  const onAbort = () => control.stop('interrupted');
+  options.signal?.addEventListener('abort', onAbort);
+  if (options.signal?.aborted) control.stop('interrupted');
+  let epochsRun = 0;
+
+  try {
+    for (const callback of callbacks) {
+      await callback.onTrainBegin?.({
+        mode: attention.mode,
+        epochs,
+        cutoffEpoch,
+        stepsPerEpoch,
+        firstEpoch,
+        trainingImages: count,
+      });
+    }
+    for (let epoch = firstEpoch; epoch <= epochs && stopReason === undefined; epoch++) {
+      const phase: 1 | 2 = mapSource && epoch <= cutoffEpoch ? 1 : 2;
+      if (phase === 2 && mapSource && !frozenMap) {
+        // Algorithm 1: after E the map is a constant. Compute it once, freeze the pixel CNN.
+        frozenMap = tf.tidy(() => mapSource.computeMap());
+        mapSource.layer.trainable = false;
+        log(`Epoch ${epoch}: the map is frozen; only the backbone trains from now on.`);
+      }
+      const started = performance.now();
+      const order = epochPermutation(count, seed, epoch);
+      const trainable = phase === 1 ? optimizer.variables : backboneVariables;
+      let lossSum = 0;
+      let crossEntropySum = 0;
+      let correct = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        if (stopReason !== undefined) break;
+        const indices = order.subarray(step * batchSize, Math.min(count, (step + 1) * batchSize));
+        const batch = tf.tidy(() => {
+          const index = tf.tensor1d(indices, 'int32');
+          return { images: tf.gather(train.images, index) as tf.Tensor4D, targets: tf.gather(oneHot, index) as tf.Tensor2D };
+        });
+        let crossEntropy: tf.Scalar | undefined;
+        let hits: tf.Scalar | undefined;
+        const loss = optimizer.minimize(() => {
+          const map = phase === 1 ? mapSource!.computeMap() : frozenMap;
+          const attended = map ? applySpatialMap(batch.images, map) : batch.images;
+          const logits = backbone.apply(attended, { training: true }) as tf.Tensor2D;
+          const ce = tf.losses.softmaxCrossEntropy(batch.targets, logits) as tf.Scalar;
+          crossEntropy = tf.keep(tf.clone(ce));
+          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.targets, 1)), "float32")) as tf.Scalar);
+          return phase === 1 ? (tf.add(ce, attentionPenalty(map!, mapSource!.lambda)) as tf.Scalar) : ce;
+        }, trainable);
+        const [lossValue, crossEntropyValue, hitCount] = await Promise.all([
+          loss.data(),
+          crossEntropy!.data(),
+          hits!.data(),
+        ]);
+        tf.dispose([loss, crossEntropy!, hits!, batch.images, batch.targets]);
+        if (!Number.isFinite(lossValue[0]!)) {
+          throw new TrainingDivergedError(epoch, step + 1, lossValue[0]!, lastCheckpoint);
+        }
+        lossSum += lossValue[0]! * indices.length;
+        crossEntropySum += crossEntropyValue[0]! * indices.length;
+        correct += hitCount[0]!;
+        for (const callback of callbacks) {
+          await callback.onStepEnd?.({ epoch, phase, step: step + 1, steps: stepsPerEpoch, loss: lossValue[0]! });
+        }
+      }
+      if (stopReason !== undefined && stopReason === 'interrupted') break; // mid-epoch: keep the last full epoch's checkpoint
+      const mapForEpoch = frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
+      const evaluation = options.evaluation
+        ? await evaluate(backbone, options.evaluation, mapForEpoch, numClasses, settings.evaluationBatchSize)
+        : undefined;
+      const mapMean = mapForEpoch ? await scalarValue(tf.mean(mapForEpoch)) : undefined;
+      if (mapForEpoch && mapForEpoch !== frozenMap) mapForEpoch.dispose();
+      const seconds = (performance.now() - started) / 1000;
+      phaseSeconds[phase === 1 ? 'phase1' : 'phase2'] += seconds;
+      const metrics: EpochMetrics = {
+        epoch,
+        phase,
+        trainLoss: lossSum / count,
+        trainCrossEntropy: crossEntropySum / count,
+        trainAccuracy: correct / count,
+        ...(mapMean !== undefined ? { mapMean } : {}),
+        ...(evaluation ? { evaluation } : {}),
+        seconds,
+      };
+      history.push(metrics);
+      epochsRun += 1;
+      if (checkpointDirectory) {
+        lastCheckpoint = writeCheckpoint(
+          checkpointDirectory,
+          await snapshot(epoch, epoch < cutoffEpoch && mapSource ? 1 : 2),
+          options.checkpoints?.keep ?? 3,
+        );
+      }
+      for (const callback of callbacks) await callback.onEpochEnd?.(metrics, control);
+    }
+    for (const callback of callbacks) await callback.onTrainEnd?.(history, stopReason);
+    const finalMap = frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
+    const map = finalMap ? { height, width, values: (await finalMap.data()) as Float32Array } : undefined;
+    if (finalMap && finalMap !== frozenMap) finalMap.dispose();
+    return { history, ...(map ? { map } : {}), ...(stopReason ? { stopReason } : {}), phaseSeconds, epochsRun };
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    optimizer.dispose();
+    oneHot.dispose();
+    frozenMap?.dispose();
+  }
+
+  async function snapshot(epoch: number, nextPhase: 1 | 2): Promise<Checkpoint> {
+    const read = async (variables: tf.Variable[]): Promise<SavedArray[]> =>
+      Promise.all(
+        variables.map(async (variable) => ({
+          name: variable.name,
+          shape: variable.shape,
+          values: (await variable.data()) as Float32Array,
+        })),
+      );
+    return {
+      epoch,
+      phase: nextPhase,
+      seed,
+      fingerprint,
+      history,
+      backbone: await read(backbone.weights.map((weight) => weight.read() as tf.Variable)),
+      attention: mapSource ? await read(mapSource.layer.weights.map((weight) => weight.read() as tf.Variable)) : [],
+      optimizer: await optimizer.getState(),
+      ...(frozenMap
+        ? { frozenMap: { name: 'frozen-map', shape: frozenMap.shape, values: (await frozenMap.data()) as Float32Array } }
+        : {}),
+    };
+  }
+}
+
+/** Reads a scalar and disposes it. */
+async function scalarValue(scalar: tf.Tensor): Promise<number> {
+  try {
+    return (await scalar.data())[0]!;
+  } finally {
+    scalar.dispose();
+  }
+}
+
+function createMapSource(attention: AttentionSetup, [height, width, channels]: number[]): MapSource | undefined {
+  if (attention.mode === 'none') return undefined;
+  if (attention.mode === 'global') {
+    const { layer, pixelRepresentation, lambda } = attention;
+    const [, mapHeight, mapWidth] = pixelRepresentation.shape;
+    if (mapHeight !== height || mapWidth !== width) {
+      throw new RangeError(
+        `The pixel representation is ${mapHeight}x${mapWidth} but the images are ${height}x${width}; build it from the same preprocessed training images.`,
+      );
+    }
+    if (!layer.built) tf.dispose(layer.apply(pixelRepresentation) as tf.Tensor);
+    return {
+      layer,
+      lambda,
+      variables: layer.trainableWeights.map((weight) => weight.read() as tf.Variable),
+      computeMap: () => layer.apply(pixelRepresentation) as tf.Tensor4D,
+    };
+  }
+  const { layer, lambda } = attention;
+  // Built by a first call (not build()), so that tfjs counts it as used and can dispose it.
+  if (!layer.built) tf.tidy(() => layer.apply(tf.zeros([1, height!, width!, channels!])) as tf.Tensor);
+  return {
+    layer,
+    lambda,
+    variables: layer.trainableWeights.map((weight) => weight.read() as tf.Variable),
+    computeMap: () => layer.computeMap(),
+  };
+}
+
+async function evaluate(
+  backbone: LayersModel,
+  data: LabelledImages,
+  map: tf.Tensor4D | undefined,
+  numClasses: number,
+  batchSize: number,
+): Promise<{ loss: number; accuracy: number }> {
+  const count = data.images.shape[0];
+  const labels = Int32Array.from(data.labels);
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < count; start += batchSize) {
+    const end = Math.min(count, start + batchSize);
+    const [loss, hits] = tf.tidy(() => {
+      const images = tf.slice(data.images, [start, 0, 0, 0], [end - start, -1, -1, -1]);
+      const attended = map ? applySpatialMap(images, map) : images;
+      const logits = backbone.apply(attended, { training: false }) as tf.Tensor2D;
+      const targets = tf.oneHot(tf.tensor1d(labels.subarray(start, end), 'int32'), numClasses);
+      const ce = tf.losses.softmaxCrossEntropy(targets, logits, undefined, undefined, tf.Reduction.SUM);
+      const matches = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels.subarray(start, end), 'int32')), 'float32'));
+      return [ce, matches];
+    });
+    lossSum += (await loss.data())[0]!;
+    correct += (await hits.data())[0]!;
+    tf.dispose([loss, hits]);
+  }
+  return { loss: lossSum / count, accuracy: correct / count };
+}
+
+function restoreWeights(variables: tf.Variable[], saved: SavedArray[], part: string): void {
+  if (saved.length !== variables.length) {
+    throw new Error(`The checkpoint's ${part} has ${saved.length} weights, this model ${variables.length}.`);
+  }
+  tf.tidy(() => {
+    variables.forEach((variable, index) => {
+      const values = saved[index]!;
+      if (values.shape.join('x') !== variable.shape.join('x')) {
+        throw new Error(
+          `The checkpoint's ${part} weight ${index} ('${values.name}') is [${values.shape}], this model's ('${variable.name}') [${variable.shape}].`,
+        );
+      }
+      variable.assign(tf.tensor(values.values, values.shape));
+    });
+  });
+}
+
+interface ValidatedOptions extends TwoPhaseOptions {
+  batchSize: number;
+  learningRate: number;
+  weightDecay: number;
+  decoupledWeightDecay: boolean;
+  seed: number;
+  evaluationBatchSize: number;
+}
+
+function validate(options: TwoPhaseOptions): ValidatedOptions {
+  const { train, epochs, cutoffEpoch, numClasses, attention } = options;
+  const batchSize = options.batchSize ?? 32;
+  const positiveInteger = (value: number, name: string) => {
+    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}.`);
+  };
+  positiveInteger(epochs, 'epochs');
+  positiveInteger(batchSize, 'batchSize');
+  positiveInteger(numClasses, 'numClasses');
+  if (!Number.isInteger(cutoffEpoch) || cutoffEpoch < 0 || cutoffEpoch > epochs) {
+    throw new RangeError(`cutoffEpoch must be an integer from 0 to epochs (${epochs}), got ${cutoffEpoch}.`);
+  }
+  if (train.images.rank !== 4) throw new RangeError(`Training images must be [N, H, W, C], got [${train.images.shape}].`);
+  for (const [name, data] of [['training', train], ['evaluation', options.evaluation]] as const) {
+    if (!data) continue;
+    if (data.labels.length !== data.images.shape[0]) {
+      throw new RangeError(`The ${name} set has ${data.images.shape[0]} images but ${data.labels.length} labels.`);
+    }
+    const bad = Array.from(data.labels).findIndex((label) => !Number.isInteger(label) || label < 0 || label >= numClasses);
+    if (bad >= 0) {
+      throw new RangeError(`The ${name} label at index ${bad} is ${data.labels[bad]}, outside 0..${numClasses - 1}.`);
+    }
+  }
+  if (attention.mode !== 'none' && (!Number.isFinite(attention.lambda) || attention.lambda < 0)) {
+    throw new RangeError(`lambda must be a non-negative number, got ${attention.lambda}.`);
+  }
+  return {
+    ...options,
+    batchSize,
+    learningRate: options.learningRate ?? 1e-4,
+    weightDecay: options.weightDecay ?? 0,
+    decoupledWeightDecay: options.decoupledWeightDecay ?? false,
+    seed: options.seed ?? 0,
+    evaluationBatchSize: options.evaluationBatchSize ?? batchSize,
+  };
+}
