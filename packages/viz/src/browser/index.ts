@@ -1,0 +1,1 @@
+export { drawRgbaImage, rgbaToDataUri } from './canvas.js';

@@ -1,0 +1,143 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { perClassMetrics, renderReportHtml } from './report.js';
+import { sampleRunReport } from './report.fixture.js';
+import { decodePng, pngDataUri } from './node/files.js';
+import { writeRunReport } from './node/report.js';
+import { writeAttentionMap } from './node/heatmap-files.js';
+import { decodeNpy } from './npy.js';
+
+describe('report.html', () => {
+  let html = '';
+  beforeAll(async () => {
+    html = await renderReportHtml(sampleRunReport(), { imageToDataUri: pngDataUri });
+  });
+
+  it('holds every section: configuration, summary, curves, maps, examples, confusion, per class, sensitivity', () => {
+    for (const id of [
+      'summary',
+      'configuration',
+      'curves',
+      'maps',
+      'examples',
+      'confusion',
+      'per-class',
+      'sensitivity',
+    ]) {
+      expect(html).toContain(`<section id="${id}">`);
+    }
+    for (const text of [
+      '0.7812',
+      'learningRate',
+      'E = 6: map frozen',
+      'before learning',
+      'after learning',
+      'map on the mean image',
+      'Grad-CAM (this prediction)',
+      'severe',
+    ]) {
+      expect(html).toContain(text);
+    }
+  });
+
+  it('escapes text from the report', () => {
+    expect(html).toContain('synthetic disks &lt;test&gt;');
+    expect(html).not.toContain('disks <test>');
+  });
+
+  it('is self-contained: images are data: URIs, no external src/href/url(), requests forbidden by CSP', () => {
+    const images = [...html.matchAll(/<img src="([^"]+)"/g)].map((match) => match[1]!);
+    expect(images.length).toBeGreaterThanOrEqual(7);
+    for (const source of images) expect(source.startsWith('data:image/png;base64,')).toBe(true);
+    expect(html).not.toMatch(/\s(src|href)="(?!data:)/);
+    expect(html).not.toMatch(/url\((?!#)/); // vega clips with url(#id): same document
+    expect(html).not.toMatch(/@import|<script|<link/);
+    expect(html).toContain(
+      `content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"`,
+    );
+    const firstPng = decodePng(Buffer.from(images[0]!.split(',')[1]!, 'base64'));
+    expect([firstPng.width, firstPng.height]).toEqual([32, 32]);
+  });
+
+  it('computes per-class metrics from the confusion matrix', () => {
+    const [first, second] = perClassMetrics(
+      [
+        [8, 2],
+        [1, 9],
+      ],
+      ['a', 'b'],
+    );
+    expect(first).toEqual({
+      className: 'a',
+      support: 10,
+      precision: 8 / 9,
+      recall: 0.8,
+      specificity: 0.9,
+      f1: expect.any(Number),
+    });
+    expect(first!.f1).toBeCloseTo((2 * (8 / 9) * 0.8) / (8 / 9 + 0.8));
+    expect(second!.recall).toBeCloseTo(0.9);
+  });
+
+  it('takes a typed configuration interface; skips undefined, summarises long arrays', async () => {
+    interface TrainConfig {
+      backbone: string;
+      learningRate?: number;
+      classWeights: Float32Array;
+      started: Date;
+    }
+    const configuration: TrainConfig = {
+      backbone: 'vgg16',
+      learningRate: undefined,
+      classWeights: new Float32Array(100),
+      started: new Date('2026-01-02T03:04:05Z'),
+    };
+    const page = await renderReportHtml(
+      { title: 't', configuration, summary: {}, classNames: [] },
+      { imageToDataUri: () => 'data:,' },
+    );
+    expect(page).toContain('vgg16');
+    expect(page).not.toContain('learningRate');
+    expect(page).toContain('[100 values]');
+    expect(page).toContain('2026-01-02T03:04:05.000Z');
+  });
+
+  it('renders a minimal report (no history, no maps)', async () => {
+    const minimal = await renderReportHtml(
+      { title: 'bare', configuration: {}, summary: { accuracy: 0.5 }, classNames: ['a', 'b'] },
+      { imageToDataUri: () => 'data:,' },
+    );
+    expect(minimal).toContain('<section id="summary">');
+    expect(minimal).not.toContain('<section id="curves">');
+  });
+});
+
+describe('files (Node)', () => {
+  let directory = '';
+  beforeEach(() => {
+    directory = mkdtempSync(join(tmpdir(), 'gsa-viz-files-'));
+  });
+  afterEach(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('writeRunReport writes atomically into a new directory and leaves no temp file', async () => {
+    const path = join(directory, 'run-1', 'report.html');
+    await writeRunReport(path, sampleRunReport());
+    expect(readFileSync(path, 'utf8')).toMatch(/^<!doctype html>/);
+    expect(readdirSync(join(directory, 'run-1'))).toEqual(['report.html']);
+  });
+
+  it('writeAttentionMap writes the PNG with its colour bar and the raw .npy', async () => {
+    const map = { height: 2, width: 3, values: Float32Array.from([0.1, 0.2, 0.3, 0.4, 0.5, 0.6]) };
+    const paths = await writeAttentionMap(join(directory, 'map'), map, {
+      scale: 4,
+      barThickness: 3,
+      gap: 1,
+    });
+    const png = decodePng(readFileSync(paths.png));
+    expect([png.width, png.height]).toEqual([12 + 1 + 3, 8]);
+    expect(decodeNpy(readFileSync(paths.npy))).toEqual({ shape: [2, 3], values: map.values });
+    const bare = await writeAttentionMap(join(directory, 'bare'), map, { withoutColorBar: true });
+    expect(decodePng(readFileSync(bare.png)).width).toBe(3);
+  });
+});
