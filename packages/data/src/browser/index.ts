@@ -1,0 +1,75 @@
+// @gsa/data/browser: the parts that need neither Node nor sharp, for the
+// browser (the docs demo): the ImageSet type, preprocessing of decoded pixels,
+// splits, the pixel representation, the synthetic dataset (as tensors) and
+// batches. Files, decoding and loaders live in the main entry (Node).
+export type {
+  ImageSet,
+  ImageSetMetadata,
+  LazyImages,
+  PixelArray,
+  PreprocessingSummary,
+  RawImage,
+  SplitName,
+} from '../types.js';
+export { DataError } from '../errors.js';
+export { decodePnm } from '../decode/pnm.js';
+export { resizeArea } from '../preprocess/resize-area.js';
+export {
+  preprocessImage,
+  preprocessImages,
+  PAPER_PREPROCESSING,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  type CropRect,
+  type PreprocessOptions,
+  type ProcessedImage,
+} from '../preprocess/preprocess.js';
+export {
+  isLazyImages,
+  imageCount,
+  imageShape,
+  readImages,
+  subsetImageSet,
+  classCounts,
+  makeImageSet,
+} from '../images/image-set.js';
+export { lazyImages, type LazyImagesOptions } from '../images/lazy-images.js';
+export {
+  stratifiedHoldout,
+  stratifiedKFold,
+  groupHoldout,
+  groupKFold,
+  holdout,
+  kFold,
+  type Fold,
+  type HoldoutOptions,
+  type HoldoutSplit,
+  type ImageSetSplit,
+  type KFoldOptions,
+  type SplitOptions,
+} from '../splits/splits.js';
+export {
+  pixelRepresentation,
+  lowRankPixelRepresentation,
+  exactPixelRepresentationBytes,
+  type ExactOptions,
+  type LowRankOptions,
+  type LowRankPixelRepresentation,
+  type PixelRepresentation,
+  type TrainingSplit,
+} from '../representation/pixel-representation.js';
+export {
+  generateSyntheticDataset,
+  syntheticRegion,
+  syntheticClassNames,
+  type SyntheticImageSet,
+  type SyntheticOptions,
+  type SyntheticRegion,
+} from '../synthetic/synthetic.js';
+export {
+  batches,
+  disposeBatch,
+  epochOrder,
+  type Batch,
+  type BatchOptions,
+} from '../batching/batches.js';

@@ -1,0 +1,303 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '@gsa/backends';
+import { describeWithBackends } from '@gsa/backends/testing';
+import { DataError } from '../errors.js';
+import { isLazyImages } from '../images/image-set.js';
+import { lazyImages } from '../images/lazy-images.js';
+import { Random } from '../random.js';
+import { stratifiedHoldout } from '../splits/splits.js';
+import { generateSyntheticDataset } from '../synthetic/synthetic.js';
+import type { ImageSet, SplitName } from '../types.js';
+import { orthonormalizeColumns, symmetricEigen } from './linalg.js';
+import { lowRankPixelRepresentation, pixelRepresentation } from './pixel-representation.js';
+
+/** A set from pixels [n][H*W*C], as a tensor or lazy. */
+function setFrom(
+  pixels: Float32Array[],
+  shape: [number, number, number],
+  lazy = false,
+  labels?: Int32Array,
+): ImageSet {
+  const n = pixels.length;
+  const images = lazy
+    ? lazyImages(n, shape, (i) => Promise.resolve(pixels[i]!), { cacheSize: 0 })
+    : tf.tensor4d(Float32Array.from(pixels.flatMap((p) => Array.from(p))), [n, ...shape]);
+  return {
+    images,
+    labels: labels ?? Int32Array.from({ length: n }, (_, i) => i % 2),
+    classNames: ['a', 'b'],
+    ids: Array.from({ length: n }, (_, i) => `img${i}`),
+    metadata: { source: 'tensor', height: shape[0], width: shape[1], channels: shape[2] },
+  };
+}
+
+function dispose(set: ImageSet): void {
+  if (!isLazyImages(set.images)) set.images.dispose();
+}
+
+/** Exact singular values squared of P (pixels x N*C) through its Gram matrix, descending. */
+function exactSpectrum(pixels: Float32Array[], channels: number): Float64Array {
+  const columns: Float64Array[] = [];
+  for (const image of pixels) {
+    for (let c = 0; c < channels; c++) {
+      columns.push(
+        Float64Array.from({ length: image.length / channels }, (_, p) => image[p * channels + c]!),
+      );
+    }
+  }
+  const m = columns.length;
+  const gram = new Float64Array(m * m);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      let sum = 0;
+      for (let p = 0; p < columns[i]!.length; p++) sum += columns[i]![p]! * columns[j]![p]!;
+      gram[i * m + j] = sum;
+    }
+  }
+  return symmetricEigen(gram, m).values;
+}
+
+/** Relative error ||P - U U^T P|| / ||P|| with U the low-rank result's orthonormal eigen-images. */
+function relativeError(basis: tf.Tensor4D, pixels: Float32Array[], channels: number): number {
+  return tf.tidy(() => {
+    const [, h, w, r] = basis.shape;
+    const u = tf.reshape(basis, [h * w, r]);
+    const columns = tf.transpose(
+      tf.reshape(
+        tf.tensor(Float32Array.from(pixels.flatMap((p) => Array.from(p))), [
+          pixels.length,
+          h * w,
+          channels,
+        ]),
+        [pixels.length * 1, h * w, channels],
+      ),
+      [1, 0, 2],
+    );
+    const p = tf.reshape(columns, [h * w, pixels.length * channels]);
+    const residual = tf.sub(p, tf.matMul(u, tf.matMul(u, p, true, false)));
+    return Math.sqrt(
+      tf.sum(tf.square(residual)).dataSync()[0]! / tf.sum(tf.square(p)).dataSync()[0]!,
+    );
+  });
+}
+
+describe('pixelRepresentation (exact)', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  const random = new Random(3);
+  const pixels = Array.from({ length: 10 }, () =>
+    Float32Array.from({ length: 6 * 5 * 2 }, () => random.next()),
+  );
+
+  it.each([false, true])(
+    'stacks the training images as channels, image-major (lazy: %s)',
+    async (lazy) => {
+      const set = setFrom(pixels, [6, 5, 2], lazy);
+      const split = stratifiedHoldout(set.labels, { seed: 1, testFraction: 0.3 });
+      const p = await pixelRepresentation(set, split);
+      expect(p.kind).toBe('exact');
+      expect(p.pixels.shape).toEqual([1, 6, 5, split.train.length * 2]);
+      expect(p.ids).toEqual(split.train.map((i) => `img${i}`));
+      const values = p.pixels.dataSync();
+      const channelsOut = split.train.length * 2;
+      const channel = (k: number): number[] =>
+        Array.from({ length: 30 }, (_, q) => values[q * channelsOut + k]!);
+      split.train.forEach((image, n) => {
+        for (let c = 0; c < 2; c++) {
+          expect(channel(n * 2 + c)).toEqual(
+            Array.from({ length: 30 }, (_, q) => pixels[image]![q * 2 + c]!),
+          );
+        }
+      });
+      // No test image is in any channel.
+      const test = split.test.flatMap((image) =>
+        [0, 1].map((c) => Array.from({ length: 30 }, (_, q) => pixels[image]![q * 2 + c]!).join()),
+      );
+      for (let k = 0; k < channelsOut; k++) expect(test).not.toContain(channel(k).join());
+      p.pixels.dispose();
+      dispose(set);
+    },
+  );
+
+  it('refuses validation or test images among the training images, naming them', async () => {
+    const set = setFrom(pixels, [6, 5, 2]);
+    const error = await pixelRepresentation(set, { train: [0, 1, 2, 7], test: [7, 8] }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).message).toMatch(
+      /test image 'img7' \(index 7\) is among the training images/,
+    );
+    expect((error as DataError).subject).toBe('img7');
+    await expect(pixelRepresentation(set, { train: [0, 3], validation: [3] })).rejects.toThrow(
+      /validation image 'img3'/,
+    );
+    const withColumn = {
+      ...set,
+      splits: pixels.map((_, i): SplitName => (i === 4 ? 'test' : 'train')),
+    };
+    await expect(pixelRepresentation(withColumn, { train: [0, 4] })).rejects.toThrow(
+      /test image 'img4' \(index 4, split column 'test'\)/,
+    );
+    await expect(
+      lowRankPixelRepresentation(withColumn, { train: [0, 4] }, { rank: 1 }),
+    ).rejects.toThrow(/test image 'img4'/);
+    await expect(pixelRepresentation(set, { train: [] })).rejects.toThrow(
+      /at least one training image/,
+    );
+    await expect(pixelRepresentation(set, { train: [1, 1] })).rejects.toThrow(
+      /img1 is listed twice/,
+    );
+    await expect(pixelRepresentation(set, { train: [0, 1] }, { maxBytes: 100 })).rejects.toThrow(
+      /use lowRankPixelRepresentation/,
+    );
+    dispose(set);
+  });
+});
+
+describeWithBackends('lowRankPixelRepresentation', () => {
+  it('recovers a known spectrum: singular values, explained variance, reconstruction error', async () => {
+    // P = U diag(s) V^T for random orthonormal U (64 pixels) and V (40 images).
+    const d = 64;
+    const m = 40;
+    const random = new Random(11);
+    const u = Float64Array.from({ length: d * m }, () => random.normal());
+    const v = Float64Array.from({ length: m * m }, () => random.normal());
+    orthonormalizeColumns(u, d, m);
+    orthonormalizeColumns(v, m, m);
+    const s = Array.from({ length: m }, (_, i) => 10 * 0.7 ** i);
+    const pixels = Array.from({ length: m }, (_, image) =>
+      Float32Array.from({ length: d }, (_, p) =>
+        s.reduce((sum, value, i) => sum + u[i * d + p]! * value * v[i * m + image]!, 0),
+      ),
+    );
+    const set = setFrom(pixels, [8, 8, 1]);
+    const train = Array.from({ length: m }, (_, i) => i);
+    const result = await lowRankPixelRepresentation(
+      set,
+      { train },
+      { rank: 5, batchSize: 7, scaling: 'orthonormal' },
+    );
+    const total = s.reduce((sum, value) => sum + value ** 2, 0);
+    const kept = s.slice(0, 5).reduce((sum, value) => sum + value ** 2, 0);
+    expect(result.rank).toBe(5);
+    expect(result.pixels.shape).toEqual([1, 8, 8, 5]);
+    expect(result.explainedVariance).toBeCloseTo(kept / total, 4);
+    for (let i = 0; i < 5; i++) expect(result.singularValues[i]! / s[i]!).toBeCloseTo(1, 3);
+    expect(relativeError(result.pixels, pixels, 1)).toBeCloseTo(
+      Math.sqrt((total - kept) / total),
+      3,
+    );
+    const target = await lowRankPixelRepresentation(
+      set,
+      { train },
+      { varianceTarget: 0.95, maxRank: 20 },
+    );
+    let r = 0;
+    let cumulative = 0;
+    while (cumulative / total < 0.95) cumulative += s[r++]! ** 2;
+    expect(target.rank).toBe(r);
+    tf.dispose([result.pixels, target.pixels]);
+    dispose(set);
+  });
+
+  it('matches an exact SVD on synthetic images, and keeps test images out', async () => {
+    const synthetic = generateSyntheticDataset({ count: 48, size: 16, seed: 4 });
+    const all = await (synthetic.images as tf.Tensor4D).data();
+    const split = stratifiedHoldout(synthetic.labels, { seed: 1 });
+    const trainPixels = split.train.map((i) =>
+      Float32Array.from(all.subarray(i * 256, (i + 1) * 256)),
+    );
+    const spectrum = exactSpectrum(trainPixels, 1);
+    const total = spectrum.reduce((sum, value) => sum + value, 0);
+    const lines: string[] = [];
+    for (const rank of [2, 8]) {
+      const result = await lowRankPixelRepresentation(synthetic, split, {
+        rank,
+        scaling: 'orthonormal',
+        batchSize: 10,
+      });
+      const exact = Math.sqrt(
+        spectrum.slice(rank).reduce((sum, value) => sum + Math.max(0, value), 0) / total,
+      );
+      const measured = relativeError(result.pixels, trainPixels, 1);
+      lines.push(
+        `r=${rank}: relative error ${measured.toFixed(6)} (exact SVD ${exact.toFixed(6)}), explained ${result.explainedVariance.toFixed(5)}`,
+      );
+      expect(measured).toBeGreaterThanOrEqual(exact - 1e-5);
+      // Randomized (k = r + 10, 2 power iterations) on a flat noise tail: within 1% of optimal.
+      expect(measured).toBeLessThanOrEqual(exact * 1.01);
+      expect(result.explainedVariance).toBeCloseTo(1 - measured ** 2, 4);
+      expect(result.ids).toEqual(split.train.map((i) => synthetic.ids[i]));
+      result.pixels.dispose();
+    }
+    // With as many random directions as columns the sketch spans P: exact.
+    const full = await lowRankPixelRepresentation(synthetic, split, {
+      rank: 8,
+      oversampling: 30,
+      scaling: 'orthonormal',
+    });
+    const exact8 = Math.sqrt(
+      spectrum.slice(8).reduce((sum, value) => sum + Math.max(0, value), 0) / total,
+    );
+    const measuredFull = relativeError(full.pixels, trainPixels, 1);
+    lines.push(
+      `r=8, k=38 (all columns): relative error ${measuredFull.toFixed(6)} (exact SVD ${exact8.toFixed(6)})`,
+    );
+    expect(measuredFull).toBeCloseTo(exact8, 4);
+    full.pixels.dispose();
+    console.log(
+      `low-rank vs exact SVD (${tf.getBackend()}, ${split.train.length} images of 16x16):\n  ${lines.join('\n  ')}`,
+    );
+    (synthetic.images as tf.Tensor4D).dispose();
+  });
+});
+
+describe('lowRankPixelRepresentation memory', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('stays flat as the number of images grows (lazy images, bounded cache)', async () => {
+    const peaks: number[] = [];
+    for (const count of [100, 1000]) {
+      const set = generateSyntheticDataset({ count, size: 16, seed: 2, lazy: { cacheSize: 16 } });
+      const train = Array.from({ length: count }, (_, i) => i);
+      const before = tf.memory().numTensors;
+      const result = await lowRankPixelRepresentation(
+        set,
+        { train },
+        { rank: 4, powerIterations: 1, batchSize: 25 },
+      );
+      expect(result.stats.passes).toBe(3);
+      expect(result.stats.imagesRead).toBe(3 * count);
+      expect(result.stats.workingBytes).toBe(2 * 256 * 14 * 8);
+      expect(isLazyImages(set.images) && set.images.cache.size).toBeLessThanOrEqual(16);
+      peaks.push(result.stats.peakTensorBytes);
+      result.pixels.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    console.log(
+      `low-rank peak tfjs memory: ${peaks.map((bytes) => `${bytes} B`).join(' (N=100), ')} (N=1000)`,
+    );
+    expect(peaks[1]).toBe(peaks[0]);
+  });
+
+  it('is seeded and does not depend on the batch size or on lazy loading', async () => {
+    const set = generateSyntheticDataset({ count: 30, size: 16, seed: 8 });
+    const lazy = generateSyntheticDataset({ count: 30, size: 16, seed: 8, lazy: true });
+    const train = Array.from({ length: 30 }, (_, i) => i);
+    const a = await lowRankPixelRepresentation(set, { train }, { rank: 3, batchSize: 4, seed: 1 });
+    const b = await lowRankPixelRepresentation(
+      lazy,
+      { train },
+      { rank: 3, batchSize: 30, seed: 1 },
+    );
+    const difference = tf.tidy(() => tf.max(tf.abs(tf.sub(a.pixels, b.pixels))).dataSync()[0]!);
+    expect(difference).toBeLessThan(1e-3 * a.singularValues[0]!);
+    tf.dispose([a.pixels, b.pixels]);
+    (set.images as tf.Tensor4D).dispose();
+  });
+});
