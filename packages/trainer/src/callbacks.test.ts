@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -31,7 +31,7 @@ function sink(isTTY: boolean): { stream: Writable & { isTTY: boolean }; text: ()
 }
 
 describe('progressCallback', () => {
-  const start = { mode: 'global' as const, epochs: 3, cutoffEpoch: 2, stepsPerEpoch: 2, firstEpoch: 1, trainingImages: 8 };
+  const start = { mode: 'global' as const, epochs: 3, cutoffEpoch: 2, stepsPerEpoch: 2, firstEpoch: 1, trainingImages: 8, history: [] };
 
   it('writes one plain line per epoch when not on a TTY', async () => {
     const { stream, text } = sink(false);
@@ -55,15 +55,17 @@ describe('progressCallback', () => {
 });
 
 describe('metricsJsonlWriter', () => {
-  it('appends one whole JSON line per epoch', async () => {
+  it('restores the resumed history, then appends one whole JSON line per epoch', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'gsa-metrics-'));
     const path = join(directory, 'run', 'metrics.jsonl');
+    mkdirSync(join(directory, 'run'));
     const writer = metricsJsonlWriter(path);
-    await writer.onTrainBegin?.({ mode: 'none', epochs: 2, cutoffEpoch: 0, stepsPerEpoch: 1, firstEpoch: 1, trainingImages: 1 });
+    writeFileSync(path, 'stale line from an earlier run\n');
+    await writer.onTrainBegin?.({ mode: 'none', epochs: 3, cutoffEpoch: 0, stepsPerEpoch: 1, firstEpoch: 2, trainingImages: 1, history: [metrics(1, 0.4)] });
     await writer.onEpochEnd?.(metrics(1, 0.5), { stop: () => {} });
     await writer.onEpochEnd?.(metrics(2, 0.6), { stop: () => {} });
     const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as EpochMetrics);
-    expect(lines).toEqual([metrics(1, 0.5), metrics(2, 0.6)]);
+    expect(lines).toEqual([metrics(1, 0.4), metrics(1, 0.5), metrics(2, 0.6)]);
     rmSync(directory, { recursive: true, force: true });
   });
 });

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EpochMetrics, StepInfo, TrainingCallback, TrainingStartInfo } from './types.js';
 
@@ -78,11 +78,16 @@ function formatDuration(seconds: number): string {
 /**
  * Appends one JSON line per epoch to `path` (metrics.jsonl). Lines are whole:
  * each is written with a single append, so a crash never leaves half a record.
+ * At the start it rewrites the file (atomically) with the epochs a resumed run
+ * restored, so a line lost to a kill after the checkpoint comes back.
  */
 export function metricsJsonlWriter(path: string): TrainingCallback {
   return {
-    onTrainBegin() {
+    onTrainBegin(info) {
       mkdirSync(dirname(path), { recursive: true });
+      const temporary = `${path}.tmp-${process.pid}`;
+      writeFileSync(temporary, info.history.map((metrics) => `${JSON.stringify(metrics)}\n`).join(''));
+      renameSync(temporary, path);
     },
     onEpochEnd(metrics) {
       appendFileSync(path, `${JSON.stringify(metrics)}\n`);

@@ -191,6 +191,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         stepsPerEpoch,
         firstEpoch,
         trainingImages: count,
+        history: [...history],
       });
     }
     for (let epoch = firstEpoch; epoch <= epochs && stopReason === undefined; epoch++) {

@@ -32,6 +32,8 @@ export interface TrainingStartInfo {
   stepsPerEpoch: number;
   /** The first epoch this run executes (later than 1 after a resume). */
   firstEpoch: number;
+  /** Epochs finished before this run started (restored from a checkpoint; empty otherwise). */
+  history: EpochMetrics[];
   trainingImages: number;
 }
 

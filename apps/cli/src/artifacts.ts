@@ -1,0 +1,109 @@
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { classCounts, decodeImage, imageCount, preprocessImage } from '@gsa/data';
+import { overlayHeatmap } from '@gsa/viz';
+import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
+import type { TrainConfig } from './config.js';
+import { CliError, UsageError } from './errors.js';
+import { loadData, type TrainedRun } from './train-run.js';
+
+/** The run directory's human-facing files: the map as PNG and .npy, and report.html. */
+export async function writeRunArtifacts(directory: string, config: TrainConfig, run: TrainedRun): Promise<void> {
+  const [height, width, channels] = run.shape;
+  const map = run.result.map;
+  if (map) await writeAttentionMap(join(directory, 'attention-map'), map);
+  await writeRunReport(join(directory, 'report.html'), {
+    title: `gsa run: ${config.attention} attention, ${config.backbone}`,
+    createdAt: new Date().toISOString(),
+    configuration: config,
+    summary: {
+      'test accuracy': run.summary.testAccuracy,
+      'best epoch': run.summary.bestEpoch.epoch,
+      epochs: run.summary.epochs,
+      backend: run.summary.backend,
+      'phase 1 seconds': run.summary.timings.phase1Seconds,
+      'phase 2 seconds': run.summary.timings.phase2Seconds,
+      ...(run.summary.mapRocAuc !== undefined ? { 'map ROC-AUC vs true region': run.summary.mapRocAuc } : {}),
+    },
+    classNames: run.classNames,
+    history: run.result.history.map((m) => ({
+      epoch: m.epoch,
+      phase: m.phase,
+      loss: m.trainLoss,
+      accuracy: m.trainAccuracy,
+      ...(m.evaluation ? { validationLoss: m.evaluation.loss, validationAccuracy: m.evaluation.accuracy } : {}),
+    })),
+    ...(config.attention !== 'none' ? { cutoffEpoch: config.cutoff } : {}),
+    confusionMatrix: run.summary.test.confusionMatrix,
+    ...(map ? { attentionMap: map } : {}),
+    meanImage: { height, width, channels: channels === 3 ? 3 : 1, values: firstChannels(run.meanImage, channels) },
+  });
+}
+
+/** Grey images keep one channel; anything else is shown as RGB from its first three. */
+function firstChannels(values: Float32Array, channels: number): Float32Array {
+  if (channels === 1 || channels === 3) return values;
+  const pixels = values.length / channels;
+  return Float32Array.from({ length: pixels }, (_, i) => values[i * channels]!);
+}
+
+export function exportModel(runDirectory: string, out: string, force: boolean): void {
+  const model = join(runDirectory, 'model');
+  if (!existsSync(join(model, 'model.json'))) {
+    throw new CliError(`${runDirectory} has no trained model (model/model.json).`, 'Pass the --out directory of a finished `gsa train`.');
+  }
+  if (existsSync(out)) {
+    if (!force) throw new UsageError(`${out} already exists.`, 'Pass --force to overwrite it, or choose another --out.');
+    rmSync(out, { recursive: true, force: true });
+  }
+  const temporary = `${out}.tmp-${process.pid}`;
+  cpSync(model, temporary, { recursive: true });
+  cpSync(temporary, out, { recursive: true });
+  rmSync(temporary, { recursive: true, force: true });
+}
+
+/** Writes the run's map as attention-map.png/.npy (and an overlay on `overlay`); returns the paths. */
+export async function renderRunMap(runDirectory: string, overlay?: string): Promise<string[]> {
+  const mapPath = join(runDirectory, 'attention-map.json');
+  if (!existsSync(mapPath)) {
+    throw new CliError(`${runDirectory} has no attention map.`, 'Vanilla runs (--attention none) learn no map; pass a run trained with global or l1.');
+  }
+  const map = JSON.parse(readFileSync(mapPath, 'utf8')) as { height: number; width: number; values: number[] };
+  const written = await writeAttentionMap(join(runDirectory, 'attention-map'), map);
+  const paths = [written.png, written.npy];
+  if (overlay) {
+    let image;
+    try {
+      image = preprocessImage(await decodeImage(overlay), { size: [map.height, map.width] }, false, overlay);
+    } catch (error) {
+      throw new CliError(`Cannot read ${overlay}: ${(error as Error).message}`, 'gsa reads PNG, JPEG, TIFF and PGM images.');
+    }
+    const path = join(runDirectory, 'attention-overlay.png');
+    await writePng(
+      path,
+      overlayHeatmap(
+        { height: image.height, width: image.width, channels: image.channels === 3 ? 3 : 1, values: image.data },
+        map,
+      ),
+    );
+    paths.push(path);
+  }
+  return paths;
+}
+
+/** A text summary of a data SPEC: counts per class, image size, and whether every image has it. */
+export async function inspectDataset(spec: string): Promise<string> {
+  const set = await loadData(spec, undefined, false);
+  const counts = classCounts(set);
+  const lines = [
+    `${spec}: ${imageCount(set)} images of ${set.metadata.height}x${set.metadata.width}x${set.metadata.channels} (every image the same size: structured)`,
+    ...set.classNames.map((name, index) => `  ${name}: ${counts[index]}`),
+  ];
+  if (set.splits) {
+    const bySplit = new Map<string, number>();
+    for (const split of set.splits) bySplit.set(split, (bySplit.get(split) ?? 0) + 1);
+    lines.push(`  splits: ${[...bySplit].map(([name, count]) => `${name} ${count}`).join(', ')}`);
+  }
+  if (set.groups) lines.push(`  groups: ${new Set(set.groups).size}`);
+  return lines.join('\n');
+}

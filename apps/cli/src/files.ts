@@ -1,0 +1,58 @@
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CliError, UsageError } from './errors.js';
+
+/** Writes a file atomically: a temporary file beside it, then a rename. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw writeError(path, error);
+  }
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function writeError(path: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const hints: Record<string, string> = {
+    ENOSPC: 'The disk is full: free some space or choose another --out.',
+    EACCES: 'Choose an --out directory you can write to.',
+    EROFS: 'The file system is read-only: choose another --out.',
+    ENOTDIR: 'A file stands where a directory is needed: choose another --out.',
+  };
+  return new CliError(`Cannot write ${path}: ${(error as Error).message}`, hints[code ?? ''] ?? 'Check the path and permissions.');
+}
+
+/**
+ * Makes the run directory. An existing non-empty directory is refused unless
+ * `force` (it is emptied) or `resume` (it is continued).
+ */
+export function prepareRunDirectory(path: string, options: { force?: boolean; resume?: boolean } = {}): void {
+  if (existsSync(path)) {
+    const entries = readdirSync(path);
+    if (entries.length > 0 && !options.resume) {
+      if (!options.force) {
+        throw new UsageError(
+          `The run directory ${path} already exists and is not empty.`,
+          'Pass --force to overwrite it, --resume to continue its run, or choose another --out.',
+        );
+      }
+      for (const entry of entries) rmSync(join(path, entry), { recursive: true, force: true });
+    }
+  }
+  try {
+    mkdirSync(path, { recursive: true });
+    // Fail now, not after an hour of training, if nothing can be written there.
+    writeFileAtomic(join(path, '.write-check'), '');
+    rmSync(join(path, '.write-check'), { force: true });
+  } catch (error) {
+    throw error instanceof CliError ? error : writeError(path, error);
+  }
+}

@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+// Register the custom layers a saved model may hold (FixedSpatialMap, TorchBatchNorm, ...).
+import '@gsa/attention';
+import '@gsa/backbones';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CliError } from './errors.js';
+import { writeError } from './files.js';
+
+/**
+ * Saves a model in the tfjs layers format (model.json + weights.bin) into
+ * `directory`, atomically: a temporary directory, then a rename.
+ */
+export async function saveModelToDirectory(model: tfl.LayersModel, directory: string): Promise<void> {
+  const temporary = `${directory}.tmp-${process.pid}`;
+  try {
+    rmSync(temporary, { recursive: true, force: true });
+    mkdirSync(temporary, { recursive: true });
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        const weightData = artifacts.weightData
+          ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
+          : new Uint8Array();
+        writeFileSync(join(temporary, 'weights.bin'), weightData);
+        const modelJson = {
+          format: artifacts.format ?? 'layers-model',
+          generatedBy: artifacts.generatedBy,
+          convertedBy: artifacts.convertedBy ?? null,
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
+        };
+        writeFileSync(join(temporary, 'model.json'), JSON.stringify(modelJson));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
+      }),
+    );
+    rmSync(directory, { recursive: true, force: true });
+    renameSync(temporary, directory);
+  } catch (error) {
+    rmSync(temporary, { recursive: true, force: true });
+    throw error instanceof CliError ? error : writeError(directory, error);
+  }
+}
+
+/** Loads a model saved by `saveModelToDirectory` (or any single-shard tfjs layers model). */
+export async function loadModelFromDirectory(directory: string): Promise<tfl.LayersModel> {
+  const modelPath = join(directory, 'model.json');
+  if (!existsSync(modelPath)) {
+    throw new CliError(`No model at ${directory} (model.json is missing).`, 'Pass the model/ folder of a gsa run, or one made by `gsa export`.');
+  }
+  const modelJson = JSON.parse(readFileSync(modelPath, 'utf8')) as {
+    modelTopology: object;
+    weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+  };
+  const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights);
+  const buffers = modelJson.weightsManifest.flatMap((group) => group.paths.map((path) => readFileSync(join(directory, path))));
+  const joined = Buffer.concat(buffers);
+  const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
+  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+}

@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@gsa/attention'; // registers FixedSpatialMap for loading
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decodeImage, preprocessImage, type PreprocessOptions } from '@gsa/data';
+import { CliError } from './errors.js';
+import { loadModelFromDirectory } from './model-files.js';
+
+export interface Prediction {
+  image: string;
+  className: string;
+  probabilities: Record<string, number>;
+}
+
+interface ModelInfo {
+  classNames: string[];
+  inputShape: [number, number, number];
+  preprocessing: { size?: [number, number]; scaled?: boolean; normalize?: { mean: number[]; std: number[] }; channels?: 'keep' | 1 | 3 } | null;
+}
+
+/** Classifies image files with a deployed model (map baked in): no training images needed. */
+export async function predictImages(modelDirectory: string, images: string[]): Promise<Prediction[]> {
+  const infoPath = join(modelDirectory, 'gsa.json');
+  if (!existsSync(infoPath)) {
+    throw new CliError(`${modelDirectory} has no gsa.json (class names and preprocessing).`, 'Pass the model/ folder of a gsa run, or one made by `gsa export`.');
+  }
+  const info = JSON.parse(readFileSync(infoPath, 'utf8')) as ModelInfo;
+  const model = await loadModelFromDirectory(modelDirectory);
+  const [height, width, channels] = info.inputShape;
+  const options: PreprocessOptions = {
+    size: [height, width],
+    scale: info.preprocessing?.scaled ?? true,
+    ...(info.preprocessing?.normalize ? { normalize: info.preprocessing.normalize } : {}),
+    channels: channels === 3 || channels === 1 ? channels : 'keep',
+  };
+  const predictions: Prediction[] = [];
+  for (const image of images) {
+    if (!existsSync(image)) throw new CliError(`No such image: ${image}`, 'Check the path.');
+    let processed;
+    try {
+      processed = preprocessImage(await decodeImage(image), options, false, image);
+    } catch (error) {
+      throw new CliError(`Cannot read ${image}: ${(error as Error).message}`, 'gsa reads PNG, JPEG, TIFF and PGM images.');
+    }
+    const probabilities = tf.tidy(() =>
+      tf.softmax(model.predict(tf.tensor4d(processed.data, [1, height, width, channels])) as tf.Tensor2D).dataSync(),
+    );
+    let best = 0;
+    probabilities.forEach((value, index) => {
+      if (value > probabilities[best]!) best = index;
+    });
+    predictions.push({
+      image,
+      className: info.classNames[best]!,
+      probabilities: Object.fromEntries(info.classNames.map((name, index) => [name, probabilities[index]!])),
+    });
+  }
+  model.dispose();
+  return predictions;
+}
+
+export function formatPredictions(predictions: Prediction[]): string {
+  const classNames = Object.keys(predictions[0]?.probabilities ?? {});
+  const rows = predictions.map((p) => [p.image, p.className, ...classNames.map((name) => p.probabilities[name]!.toFixed(3))]);
+  const header = ['image', 'class', ...classNames];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,277 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { join } from 'node:path';
+import { GlobalSpatialAttention, PixelWeightMap } from '@gsa/attention';
+import { useBackend, describeBackend, type BackendInfo } from '@gsa/backends';
+import { backboneDefinition, createBackbone, loadWeights } from '@gsa/backbones';
+import {
+  imageCount,
+  loadDataset,
+  lowRankPixelRepresentation,
+  pixelRepresentation,
+  readImages,
+  stratifiedHoldout,
+  type ImageSet,
+  type PixelRepresentation,
+} from '@gsa/data';
+import {
+  deployableModel,
+  metricsJsonlWriter,
+  progressCallback,
+  trainTwoPhase,
+  type AttentionSetup,
+  type TwoPhaseResult,
+} from '@gsa/trainer';
+import type { TrainConfig } from './config.js';
+import { CliError } from './errors.js';
+import { prepareRunDirectory, writeFileAtomic, writeJsonAtomic } from './files.js';
+import { saveModelToDirectory } from './model-files.js';
+import type { Output } from './output.js';
+import { VERSION } from './version.js';
+
+export interface TrainSummary {
+  testAccuracy: number;
+  test: { accuracy: number; loss: number; confusionMatrix: number[][]; perClass: { className: string; recall: number; count: number }[] };
+  bestEpoch: { epoch: number; accuracy: number };
+  epochs: number;
+  timings: { phase1Seconds: number; phase2Seconds: number; totalSeconds: number };
+  backend: string;
+  gsaVersion: string;
+  attention: TrainConfig['attention'];
+  pixelRepresentation?: { kind: 'exact' | 'low-rank'; channels: number; explainedVariance: number };
+  mapRocAuc?: number;
+}
+
+export interface TrainedRun {
+  summary: TrainSummary;
+  result: TwoPhaseResult;
+  classNames: readonly string[];
+  /** The training set's mean image [H*W*C], for overlays. */
+  meanImage: Float32Array;
+  shape: [number, number, number];
+}
+
+/** Loads a data SPEC, with a friendly error for each way it can fail. */
+export async function loadData(spec: string, size: number | undefined, normalize: boolean): Promise<ImageSet> {
+  try {
+    return await loadDataset(spec, {
+      ...(size === undefined ? {} : { size }),
+      ...(normalize ? { normalize: 'imagenet' as const, channels: 3 as const } : {}),
+    });
+  } catch (error) {
+    throw new CliError(`Cannot load the data '${spec}': ${(error as Error).message}`, 'SPEC is folder:PATH, medmnist:FILE.npz, jaffe:DIR, idrid:DIR[:retinopathy|edema], or a path gsa recognises.');
+  }
+}
+
+/** The train/test split: the data's own split column when it has one, else a seeded stratified hold-out. */
+export function splitIndices(set: ImageSet, testFraction: number, seed: number): { train: number[]; test: number[] } {
+  const splits = set.splits;
+  if (splits && splits.some((split) => split === 'test')) {
+    const train: number[] = [];
+    const test: number[] = [];
+    splits.forEach((split, index) => (split === 'test' ? test : train).push(index));
+    return { train, test };
+  }
+  return stratifiedHoldout(set.labels, { testFraction, seed });
+}
+
+export async function runTraining(
+  config: TrainConfig,
+  output: Output,
+  options: { force?: boolean; resume?: boolean; signal?: AbortSignal; mask?: Float32Array } = {},
+): Promise<TrainedRun> {
+  const started = performance.now();
+  const definition = lookupBackbone(config.backbone);
+  // An empty directory now (so an unwritable --out fails at once); files only once the inputs are known good.
+  prepareRunDirectory(config.out, { force: options.force, resume: options.resume });
+  const backend: BackendInfo = await useBackend(config.backend, { log: output.note });
+  if (config.backend !== 'auto') output.note(`gsa: backend ${describeBackend(backend)}`);
+
+  const imagenet = definition.inputNormalization === 'imagenet' && config.pretrained !== undefined;
+  const set = await loadData(config.data, config.size, imagenet);
+  const count = imageCount(set);
+  const [height, width, channels] = [set.metadata.height, set.metadata.width, set.metadata.channels];
+  const split = splitIndices(set, config.testFraction, config.seed);
+  output.note(
+    `gsa: ${count} images ${height}x${width}x${channels}, ${set.classNames.length} classes; ${split.train.length} train / ${split.test.length} test`,
+  );
+  const train = { labels: Int32Array.from(split.train, (index) => set.labels[index]!) };
+  const test = { labels: Int32Array.from(split.test, (index) => set.labels[index]!) };
+  const trainImages = await readImages(set, split.train);
+  const testImages = await readImages(set, split.test);
+
+  let representation: PixelRepresentation | undefined;
+  if (config.attention === 'global') {
+    representation =
+      config.pixelRank === 'exact'
+        ? await pixelRepresentation(set, split)
+        : await lowRankPixelRepresentation(set, split, { rank: config.pixelRank, seed: config.seed });
+    output.note(
+      `gsa: pixel representation ${representation.kind}, ${representation.pixels.shape[3]} channels` +
+        (representation.kind === 'low-rank' ? ` (${(representation.explainedVariance * 100).toFixed(1)}% of the variance)` : ''),
+    );
+  }
+  const backbone = createBackbone(config.backbone, {
+    inputShape: [height, width, channels],
+    numClasses: set.classNames.length,
+    seed: config.seed,
+  });
+  if (config.pretrained) {
+    try {
+      await loadWeights(backbone, config.pretrained);
+    } catch (error) {
+      throw new CliError(`Cannot load the weights ${config.pretrained}: ${(error as Error).message}`, 'Pass a tfjs model.json or a torchvision safetensors file for this backbone (see @gsa/backbones).');
+    }
+  }
+  writeJsonAtomic(join(config.out, 'config.json'), { ...config, gsaVersion: VERSION });
+  const attention: AttentionSetup =
+    config.attention === 'none'
+      ? { mode: 'none' }
+      : config.attention === 'l1'
+        ? { mode: 'l1', layer: new PixelWeightMap(), lambda: config.lambda, ...(config.mapLr ? { learningRate: config.mapLr } : {}) }
+        : {
+            mode: 'global',
+            layer: new GlobalSpatialAttention({ channels: config.channels, seed: config.seed }),
+            pixelRepresentation: representation!.pixels,
+            lambda: config.lambda,
+          };
+
+  const controller = new AbortController();
+  const onSignal = () => {
+    output.note('gsa: stopping after this step; the last finished epoch is checkpointed (continue with --resume).');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  options.signal?.addEventListener('abort', () => controller.abort());
+  let result: TwoPhaseResult;
+  try {
+    result = await trainTwoPhase({
+      backbone,
+      numClasses: set.classNames.length,
+      train: { images: trainImages, labels: train.labels },
+      evaluation: { images: testImages, labels: test.labels },
+      attention,
+      epochs: config.epochs,
+      cutoffEpoch: config.cutoff,
+      batchSize: config.batch,
+      learningRate: config.lr,
+      weightDecay: config.weightDecay,
+      seed: config.seed,
+      checkpoints: { directory: join(config.out, 'checkpoints'), keep: 2, resume: options.resume ?? false },
+      callbacks: [
+        ...(output.quiet ? [] : [progressCallback()]),
+        metricsJsonlWriter(join(config.out, 'metrics.jsonl')),
+      ],
+      signal: controller.signal,
+      log: output.note,
+    });
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+  }
+
+  const deployed = deployableModel(backbone, result.map);
+  await saveModelToDirectory(deployed, join(config.out, 'model'));
+  writeJsonAtomic(join(config.out, 'model', 'gsa.json'), {
+    classNames: set.classNames,
+    inputShape: [height, width, channels],
+    preprocessing: set.metadata.preprocessing ?? null,
+    attention: config.attention,
+    backbone: config.backbone,
+  });
+  const evaluation = evaluatePredictions(deployed, testImages, test.labels, set.classNames);
+  if (result.map) {
+    writeFileAtomic(join(config.out, 'attention-map.json'), JSON.stringify({ height, width, values: Array.from(result.map.values) }));
+  }
+  const meanImage = (await tf.tidy(() => tf.mean(trainImages, 0)).data()) as Float32Array;
+  const history = result.history;
+  const best = history.reduce((a, b) => ((b.evaluation?.accuracy ?? 0) > (a.evaluation?.accuracy ?? 0) ? b : a), history[0]!);
+  const summary: TrainSummary = {
+    testAccuracy: evaluation.accuracy,
+    test: evaluation,
+    bestEpoch: { epoch: best.epoch, accuracy: best.evaluation?.accuracy ?? 0 },
+    epochs: history.length,
+    timings: {
+      phase1Seconds: round(result.phaseSeconds.phase1),
+      phase2Seconds: round(result.phaseSeconds.phase2),
+      totalSeconds: round((performance.now() - started) / 1000),
+    },
+    backend: describeBackend(backend),
+    gsaVersion: VERSION,
+    attention: config.attention,
+    ...(representation
+      ? {
+          pixelRepresentation: {
+            kind: representation.kind,
+            channels: representation.pixels.shape[3],
+            explainedVariance: representation.explainedVariance,
+          },
+        }
+      : {}),
+    ...(options.mask && result.map ? { mapRocAuc: rocAuc(result.map.values, options.mask) } : {}),
+  };
+  writeJsonAtomic(join(config.out, 'summary.json'), summary);
+  tf.dispose([trainImages, testImages]);
+  representation?.pixels.dispose();
+  if (set.images instanceof tf.Tensor) set.images.dispose();
+  deployed.dispose();
+  return { summary, result, classNames: set.classNames, meanImage, shape: [height, width, channels] };
+}
+
+function lookupBackbone(name: string): ReturnType<typeof backboneDefinition> {
+  try {
+    return backboneDefinition(name);
+  } catch (error) {
+    throw new CliError((error as Error).message, 'List the backbones with `gsa train --help`.');
+  }
+}
+
+function evaluatePredictions(
+  model: ReturnType<typeof deployableModel>,
+  images: tf.Tensor4D,
+  labels: Int32Array,
+  classNames: readonly string[],
+): TrainSummary['test'] {
+  const classes = classNames.length;
+  const [predicted, loss] = tf.tidy(() => {
+    const logits = model.predict(images, { batchSize: 32 }) as tf.Tensor2D;
+    const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+    return [tf.argMax(logits, 1).dataSync(), tf.losses.softmaxCrossEntropy(targets, logits).dataSync()[0]!] as const;
+  });
+  const confusionMatrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  labels.forEach((label, index) => confusionMatrix[label]![predicted[index]!]! += 1);
+  const correct = confusionMatrix.reduce((sum, row, index) => sum + row[index]!, 0);
+  return {
+    accuracy: correct / labels.length,
+    loss,
+    confusionMatrix,
+    perClass: classNames.map((className, index) => {
+      const count = confusionMatrix[index]!.reduce((a, b) => a + b, 0);
+      return { className, count, recall: count ? confusionMatrix[index]![index]! / count : 0 };
+    }),
+  };
+}
+
+/** ROC-AUC of map values against a 0/1 mask (ties count half), as scikit-learn computes it. */
+export function rocAuc(scores: Float32Array, mask: Float32Array): number {
+  const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]!);
+  let rankSum = 0;
+  let positives = 0;
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
+    const averageRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (mask[order[k]!]! > 0.5) {
+        rankSum += averageRank;
+        positives += 1;
+      }
+    }
+    i = j + 1;
+  }
+  const negatives = order.length - positives;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
