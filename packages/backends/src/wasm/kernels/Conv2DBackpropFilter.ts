@@ -1,11 +1,11 @@
 import {
-  backend_util,
   Conv2DBackpropFilter,
   type Conv2DBackpropFilterAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { convGradientGeometry } from '../../shared/conv-geometry.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { withKernelScope } from './kernel-scope.js';
 
@@ -26,20 +26,12 @@ function conv2DBackpropFilter(args: {
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs;
-  const info = backend_util.computeConv2DInfo(
+  const info = convGradientGeometry(
+    Conv2DBackpropFilter,
     x.shape as [number, number, number, number],
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    backend_util.convertConv2DDataFormat(dataFormat),
+    attrs.filterShape,
+    attrs,
   );
-  if (info.dataFormat !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropFilter supports only NHWC, got '${dataFormat}'.`);
-  }
   const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
 

@@ -1,11 +1,11 @@
 import {
-  backend_util,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { convGradientGeometry } from '../../shared/conv-geometry.js';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { withKernelScope } from './kernel-scope.js';
 
@@ -25,20 +25,12 @@ function conv2DBackpropInput(args: {
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
-  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs;
-  const info = backend_util.computeConv2DInfo(
-    inputShape,
+  const info = convGradientGeometry(
+    Conv2DBackpropInput,
+    attrs.inputShape,
     filter.shape as [number, number, number, number],
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    backend_util.convertConv2DDataFormat(dataFormat),
+    attrs,
   );
-  if (info.dataFormat !== 'channelsLast') {
-    throw new Error(`wasm Conv2DBackpropInput supports only NHWC, got '${dataFormat}'.`);
-  }
   const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth, padInfo } = info;
 
