@@ -8,7 +8,11 @@ import { CliError, UsageError } from './errors.js';
 import { loadData, type TrainedRun } from './train-run.js';
 
 /** The run directory's human-facing files: the map as PNG and .npy, and report.html. */
-export async function writeRunArtifacts(directory: string, config: TrainConfig, run: TrainedRun): Promise<void> {
+export async function writeRunArtifacts(
+  directory: string,
+  config: TrainConfig,
+  run: TrainedRun,
+): Promise<void> {
   const [height, width, channels] = run.shape;
   const map = run.result.map;
   if (map) await writeAttentionMap(join(directory, 'attention-map'), map);
@@ -23,7 +27,9 @@ export async function writeRunArtifacts(directory: string, config: TrainConfig, 
       backend: run.summary.backend,
       'phase 1 seconds': run.summary.timings.phase1Seconds,
       'phase 2 seconds': run.summary.timings.phase2Seconds,
-      ...(run.summary.mapRocAuc !== undefined ? { 'map ROC-AUC vs true region': run.summary.mapRocAuc } : {}),
+      ...(run.summary.mapRocAuc !== undefined
+        ? { 'map ROC-AUC vs true region': run.summary.mapRocAuc }
+        : {}),
     },
     classNames: run.classNames,
     history: run.result.history.map((m) => ({
@@ -31,12 +37,19 @@ export async function writeRunArtifacts(directory: string, config: TrainConfig, 
       phase: m.phase,
       loss: m.trainLoss,
       accuracy: m.trainAccuracy,
-      ...(m.evaluation ? { validationLoss: m.evaluation.loss, validationAccuracy: m.evaluation.accuracy } : {}),
+      ...(m.evaluation
+        ? { validationLoss: m.evaluation.loss, validationAccuracy: m.evaluation.accuracy }
+        : {}),
     })),
     ...(config.attention !== 'none' ? { cutoffEpoch: config.cutoff } : {}),
     confusionMatrix: run.summary.test.confusionMatrix,
     ...(map ? { attentionMap: map } : {}),
-    meanImage: { height, width, channels: channels === 3 ? 3 : 1, values: firstChannels(run.meanImage, channels) },
+    meanImage: {
+      height,
+      width,
+      channels: channels === 3 ? 3 : 1,
+      values: firstChannels(run.meanImage, channels),
+    },
   });
 }
 
@@ -50,10 +63,17 @@ function firstChannels(values: Float32Array, channels: number): Float32Array {
 export function exportModel(runDirectory: string, out: string, force: boolean): void {
   const model = join(runDirectory, 'model');
   if (!existsSync(join(model, 'model.json'))) {
-    throw new CliError(`${runDirectory} has no trained model (model/model.json).`, 'Pass the --out directory of a finished `gsa train`.');
+    throw new CliError(
+      `${runDirectory} has no trained model (model/model.json).`,
+      'Pass the --out directory of a finished `gsa train`.',
+    );
   }
   if (existsSync(out)) {
-    if (!force) throw new UsageError(`${out} already exists.`, 'Pass --force to overwrite it, or choose another --out.');
+    if (!force)
+      throw new UsageError(
+        `${out} already exists.`,
+        'Pass --force to overwrite it, or choose another --out.',
+      );
     rmSync(out, { recursive: true, force: true });
   }
   const temporary = `${out}.tmp-${process.pid}`;
@@ -66,23 +86,43 @@ export function exportModel(runDirectory: string, out: string, force: boolean): 
 export async function renderRunMap(runDirectory: string, overlay?: string): Promise<string[]> {
   const mapPath = join(runDirectory, 'attention-map.json');
   if (!existsSync(mapPath)) {
-    throw new CliError(`${runDirectory} has no attention map.`, 'Vanilla runs (--attention none) learn no map; pass a run trained with global or l1.');
+    throw new CliError(
+      `${runDirectory} has no attention map.`,
+      'Vanilla runs (--attention none) learn no map; pass a run trained with global or l1.',
+    );
   }
-  const map = JSON.parse(readFileSync(mapPath, 'utf8')) as { height: number; width: number; values: number[] };
+  const map = JSON.parse(readFileSync(mapPath, 'utf8')) as {
+    height: number;
+    width: number;
+    values: number[];
+  };
   const written = await writeAttentionMap(join(runDirectory, 'attention-map'), map);
   const paths = [written.png, written.npy];
   if (overlay) {
     let image;
     try {
-      image = preprocessImage(await decodeImage(overlay), { size: [map.height, map.width] }, false, overlay);
+      image = preprocessImage(
+        await decodeImage(overlay),
+        { size: [map.height, map.width] },
+        false,
+        overlay,
+      );
     } catch (error) {
-      throw new CliError(`Cannot read ${overlay}: ${(error as Error).message}`, 'gsa reads PNG, JPEG, TIFF and PGM images.');
+      throw new CliError(
+        `Cannot read ${overlay}: ${(error as Error).message}`,
+        'gsa reads PNG, JPEG, TIFF and PGM images.',
+      );
     }
     const path = join(runDirectory, 'attention-overlay.png');
     await writePng(
       path,
       overlayHeatmap(
-        { height: image.height, width: image.width, channels: image.channels === 3 ? 3 : 1, values: image.data },
+        {
+          height: image.height,
+          width: image.width,
+          channels: image.channels === 3 ? 3 : 1,
+          values: image.data,
+        },
         map,
       ),
     );

@@ -24,6 +24,8 @@ export const TrainConfigSchema = z
     backend: z.enum(['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow']).default('auto'),
     out: z.string().optional(),
     testFraction: z.number().gt(0).lt(1).default(0.2),
+    /** Extra options of the backbone (config files only), e.g. `{ widths: [16, 32, 64] }` for smallcnn. */
+    backboneOptions: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
 
@@ -35,13 +37,18 @@ export function readConfigFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new UsageError(`Cannot read the config file ${path}: ${(error as Error).message}`, 'Check the --config path.');
+    throw new UsageError(
+      `Cannot read the config file ${path}: ${(error as Error).message}`,
+      'Check the --config path.',
+    );
   }
   let value: unknown;
   try {
     value = /\.json$/i.test(path) ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new UsageError(`The config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
+    throw new UsageError(
+      `The config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`,
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new UsageError(`The config file ${path} must hold a mapping of settings (key: value).`);
@@ -55,28 +62,46 @@ export function resolveTrainConfig(
   configFile?: string,
 ): TrainConfig {
   const fromFile = configFile ? readConfigFile(configFile) : {};
-  const merged = { ...fromFile, ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) };
+  const merged = {
+    ...fromFile,
+    ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
+  };
   const parsed = TrainConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`);
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'config'}: ${issue.message}`,
+    );
     throw new UsageError(`Invalid settings: ${problems.join('; ')}.`, 'See `gsa train --help`.');
   }
   const config = parsed.data;
-  const cutoff = config.cutoff ?? (config.attention === 'none' ? 0 : Math.max(1, Math.round(config.epochs * 0.24)));
+  const cutoff =
+    config.cutoff ??
+    (config.attention === 'none' ? 0 : Math.max(1, Math.round(config.epochs * 0.24)));
   if (cutoff > config.epochs) {
-    throw new UsageError(`--cutoff ${cutoff} is after the last epoch (--epochs ${config.epochs}).`, 'The map is frozen after epoch E: choose E <= epochs.');
+    throw new UsageError(
+      `--cutoff ${cutoff} is after the last epoch (--epochs ${config.epochs}).`,
+      'The map is frozen after epoch E: choose E <= epochs.',
+    );
   }
   if (config.attention === 'none' && config.cutoff !== undefined && config.cutoff > 0) {
-    throw new UsageError('--cutoff has no meaning with --attention none (there is no map to freeze).', 'Drop --cutoff, or choose --attention global or l1.');
+    throw new UsageError(
+      '--cutoff has no meaning with --attention none (there is no map to freeze).',
+      'Drop --cutoff, or choose --attention global or l1.',
+    );
   }
-  return { ...config, cutoff, out: config.out ?? `runs/${config.attention}-${config.backbone}-seed${config.seed}` };
+  return {
+    ...config,
+    cutoff,
+    out: config.out ?? `runs/${config.attention}-${config.backbone}-seed${config.seed}`,
+  };
 }
 
 /** Parses a number flag, naming the flag when it is not one. */
 export function numberFlag(name: string): (value: string) => number {
   return (value) => {
     const parsed = Number(value);
-    if (value.trim() === '' || !Number.isFinite(parsed)) throw new UsageError(`--${name} expects a number, got '${value}'.`);
+    if (value.trim() === '' || !Number.isFinite(parsed))
+      throw new UsageError(`--${name} expects a number, got '${value}'.`);
     return parsed;
   };
 }
@@ -84,6 +109,7 @@ export function numberFlag(name: string): (value: string) => number {
 export function rankFlag(value: string): number | 'exact' {
   if (value === 'exact') return 'exact';
   const rank = Number(value);
-  if (!Number.isInteger(rank) || rank < 1) throw new UsageError(`--pixel-rank expects a positive integer or 'exact', got '${value}'.`);
+  if (!Number.isInteger(rank) || rank < 1)
+    throw new UsageError(`--pixel-rank expects a positive integer or 'exact', got '${value}'.`);
   return rank;
 }

@@ -19,7 +19,15 @@ export interface DemoOptions {
 }
 
 /** The demo's defaults: sized to finish in a few minutes on two CPU cores. */
-export const DEMO_DEFAULTS = { size: 48, count: 320, epochs: 24, cutoff: 8, difficulty: 0.25, channels: 8 } as const;
+export const DEMO_DEFAULTS = {
+  size: 32,
+  count: 240,
+  epochs: 16,
+  cutoff: 6,
+  difficulty: 0.1,
+  channels: 8,
+  widths: [16, 32, 64],
+} as const;
 
 /**
  * `gsa demo`: writes the synthetic structured dataset (class evidence only in
@@ -33,7 +41,9 @@ export async function runDemo(options: DemoOptions, output: Output): Promise<voi
   const epochs = options.epochs ?? DEMO_DEFAULTS.epochs;
   prepareRunDirectory(options.out, { force: options.force ?? false });
   const dataDirectory = join(options.out, 'data');
-  output.note(`gsa demo: writing ${options.count ?? DEMO_DEFAULTS.count} synthetic ${size}x${size} images to ${dataDirectory}`);
+  output.note(
+    `gsa demo: writing ${options.count ?? DEMO_DEFAULTS.count} synthetic ${size}x${size} images to ${dataDirectory}`,
+  );
   await writeSyntheticDataset(dataDirectory, {
     count: options.count ?? DEMO_DEFAULTS.count,
     size,
@@ -42,26 +52,34 @@ export async function runDemo(options: DemoOptions, output: Output): Promise<voi
     overwrite: true,
   });
   const maskImage = decodePng(readFileSync(join(dataDirectory, 'mask.png')));
-  const mask = Float32Array.from({ length: size * size }, (_, i) => (maskImage.data[i * 4]! > 127 ? 1 : 0));
+  const mask = Float32Array.from({ length: size * size }, (_, i) =>
+    maskImage.data[i * 4]! > 127 ? 1 : 0,
+  );
 
-  const results: Record<'none' | 'global', { accuracy: number; auc?: number; directory: string }> = {
-    none: { accuracy: 0, directory: '' },
-    global: { accuracy: 0, directory: '' },
-  };
+  const results: Record<'none' | 'global', { accuracy: number; auc?: number; directory: string }> =
+    {
+      none: { accuracy: 0, directory: '' },
+      global: { accuracy: 0, directory: '' },
+    };
   for (const attention of ['none', 'global'] as const) {
     const config = resolveTrainConfig({
       data: `folder:${dataDirectory}`,
       backbone: 'smallcnn',
+      backboneOptions: { widths: [...DEMO_DEFAULTS.widths] },
       attention,
       epochs,
-      ...(attention === 'global' ? { cutoff: Math.min(epochs, DEMO_DEFAULTS.cutoff), channels: DEMO_DEFAULTS.channels } : {}),
+      ...(attention === 'global'
+        ? { cutoff: Math.min(epochs, DEMO_DEFAULTS.cutoff), channels: DEMO_DEFAULTS.channels }
+        : {}),
       lr: 3e-3,
       batch: 16,
       seed: 0,
       backend: options.backend,
       out: join(options.out, attention === 'none' ? 'vanilla' : 'global-attention'),
     });
-    output.note(`\ngsa demo: training ${attention === 'none' ? 'vanilla' : 'global attention'} (${epochs} epochs)`);
+    output.note(
+      `\ngsa demo: training ${attention === 'none' ? 'vanilla' : 'global attention'} (${epochs} epochs)`,
+    );
     const run = await runTraining(config, output, { force: true, mask });
     await writeRunArtifacts(config.out, config, run);
     results[attention] = {

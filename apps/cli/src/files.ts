@@ -27,14 +27,20 @@ export function writeError(path: string, error: unknown): CliError {
     EROFS: 'The file system is read-only: choose another --out.',
     ENOTDIR: 'A file stands where a directory is needed: choose another --out.',
   };
-  return new CliError(`Cannot write ${path}: ${(error as Error).message}`, hints[code ?? ''] ?? 'Check the path and permissions.');
+  return new CliError(
+    `Cannot write ${path}: ${(error as Error).message}`,
+    hints[code ?? ''] ?? 'Check the path and permissions.',
+  );
 }
 
 /**
  * Makes the run directory. An existing non-empty directory is refused unless
  * `force` (it is emptied) or `resume` (it is continued).
  */
-export function prepareRunDirectory(path: string, options: { force?: boolean; resume?: boolean } = {}): void {
+export function prepareRunDirectory(
+  path: string,
+  options: { force?: boolean; resume?: boolean } = {},
+): void {
   if (existsSync(path)) {
     const entries = readdirSync(path);
     if (entries.length > 0 && !options.resume) {

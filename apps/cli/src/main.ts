@@ -12,7 +12,9 @@ export async function main(argv: string[]): Promise<number> {
   let output: Output = createOutput();
   program
     .name('gsa')
-    .description('Global spatial attention for CNNs on TensorFlow.js: train, evaluate, map, export, predict.')
+    .description(
+      'Global spatial attention for CNNs on TensorFlow.js: train, evaluate, map, export, predict.',
+    )
     .version(VERSION, '-V, --version')
     .option('--verbose', 'print stack traces with errors')
     .option('-q, --quiet', 'print only results (no progress)')
@@ -26,7 +28,9 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('demo')
-    .description('generate a synthetic structured dataset, train vanilla and global attention with the same backbone, and compare them')
+    .description(
+      'generate a synthetic structured dataset, train vanilla and global attention with the same backbone, and compare them',
+    )
     .option('--out <dir>', 'where the two runs and the data go', 'gsa-demo')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--epochs <n>', 'epochs per run', numberFlag('epochs'))
@@ -41,22 +45,61 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('train')
-    .description('train a backbone with global attention, the L1 baseline, or none (vanilla) on your data')
-    .option('--data <spec>', 'folder:PATH | medmnist:FILE.npz | jaffe:DIR | idrid:DIR[:retinopathy|edema] | a path')
+    .description(
+      'train a backbone with global attention, the L1 baseline, or none (vanilla) on your data',
+    )
+    .option(
+      '--data <spec>',
+      'folder:PATH | medmnist:FILE.npz | jaffe:DIR | idrid:DIR[:retinopathy|edema] | a path',
+    )
     .option('--backbone <name>', 'smallcnn, vgg16, resnet18, ... (see below)')
-    .addOption(new Option('--attention <mode>', 'global | l1 | none').choices(['global', 'l1', 'none']))
+    .addOption(
+      new Option('--attention <mode>', 'global | l1 | none').choices(['global', 'l1', 'none']),
+    )
     .option('--size <px>', 'resize images to PX x PX (INTER_AREA)', numberFlag('size'))
     .option('--epochs <n>', 'training epochs (default 30)', numberFlag('epochs'))
-    .option('--cutoff <e>', 'E: the map is frozen after this epoch (default 24% of the epochs, as the paper)', numberFlag('cutoff'))
+    .option(
+      '--cutoff <e>',
+      'E: the map is frozen after this epoch (default 24% of the epochs, as the paper)',
+      numberFlag('cutoff'),
+    )
     .option('--channels <k>', 'K, the pixel CNN width (default 32)', numberFlag('channels'))
-    .option('--lambda <l>', 'weight of mean(|map|) in the loss (default 0.01)', numberFlag('lambda'))
-    .option('--weight-decay <w>', 'Adam L2 weight decay, PyTorch semantics (default 1e-4)', numberFlag('weight-decay'))
-    .option('--lr <lr>', 'Adam learning rate (default 1e-3; the paper used 1e-4 for 250 epochs)', numberFlag('lr'))
-    .option('--map-lr <lr>', 'learning rate of the L1 baseline map (default: --lr)', numberFlag('map-lr'))
+    .option(
+      '--lambda <l>',
+      'weight of mean(|map|) in the loss (default 0.01)',
+      numberFlag('lambda'),
+    )
+    .option(
+      '--weight-decay <w>',
+      'Adam L2 weight decay, PyTorch semantics (default 1e-4)',
+      numberFlag('weight-decay'),
+    )
+    .option(
+      '--lr <lr>',
+      'Adam learning rate (default 1e-3; the paper used 1e-4 for 250 epochs)',
+      numberFlag('lr'),
+    )
+    .option(
+      '--map-lr <lr>',
+      'learning rate of the L1 baseline map (default: --lr)',
+      numberFlag('map-lr'),
+    )
     .option('--batch <b>', 'batch size (default 32)', numberFlag('batch'))
-    .option('--seed <s>', 'fixes initialisation, shuffling and the split (default 0)', numberFlag('seed'))
-    .option('--pixel-rank <r>', "'exact' (default) or r eigen-images (low-rank, memory independent of N)", rankFlag)
-    .option('--test-fraction <f>', 'held-out fraction when the data has no split column (default 0.2)', numberFlag('test-fraction'))
+    .option(
+      '--seed <s>',
+      'fixes initialisation, shuffling and the split (default 0)',
+      numberFlag('seed'),
+    )
+    .option(
+      '--pixel-rank <r>',
+      "'exact' (default) or r eigen-images (low-rank, memory independent of N)",
+      rankFlag,
+    )
+    .option(
+      '--test-fraction <f>',
+      'held-out fraction when the data has no split column (default 0.2)',
+      numberFlag('test-fraction'),
+    )
     .option('--pretrained <path>', 'backbone weights: tfjs model.json or torchvision .safetensors')
     .addOption(new Option('--backend <name>', 'tfjs backend (default auto)').choices(BACKENDS))
     .option('--out <dir>', 'the run directory (default runs/<attention>-<backbone>-seed<s>)')
@@ -72,7 +115,10 @@ export async function main(argv: string[]): Promise<number> {
       const config = resolveTrainConfig(flags, configFile);
       const { runTraining } = await import('./train-run.js');
       const { writeRunArtifacts } = await import('./artifacts.js');
-      const run = await runTraining(config, output, { resume: resume ?? false, force: force ?? false });
+      const run = await runTraining(config, output, {
+        resume: resume ?? false,
+        force: force ?? false,
+      });
       await writeRunArtifacts(config.out, config, run);
       output.result(
         `test accuracy ${(run.summary.testAccuracy * 100).toFixed(2)}% (${config.attention}, ${config.backbone}); run directory ${config.out}`,
@@ -81,30 +127,43 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('predict')
-    .description('classify images with a trained model (the map is baked in: no training images needed)')
+    .description(
+      'classify images with a trained model (the map is baked in: no training images needed)',
+    )
     .requiredOption('--model <dir>', 'a model/ folder of a run, or one made by gsa export')
     .option('--json', 'print JSON instead of a table')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .argument('<images...>', 'image files (PNG, JPEG, TIFF, PGM)')
-    .addHelpText('after', '\nExample:\n  gsa predict --model runs/pneumonia/model xray1.png xray2.png\n')
-    .action(async (images: string[], options: { model: string; json?: boolean; backend: string }) => {
-      const { useBackend } = await import('@gsa/backends');
-      await useBackend(options.backend as 'auto', { log: output.verbose ? output.note : undefined });
-      const { predictImages, formatPredictions } = await import('./predict.js');
-      const predictions = await predictImages(options.model, images);
-      output.result(options.json ? JSON.stringify(predictions, null, 2) : formatPredictions(predictions));
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  gsa predict --model runs/pneumonia/model xray1.png xray2.png\n',
+    )
+    .action(
+      async (images: string[], options: { model: string; json?: boolean; backend: string }) => {
+        const { useBackend } = await import('@gsa/backends');
+        await useBackend(options.backend as 'auto', {
+          log: output.verbose ? output.note : undefined,
+        });
+        const { predictImages, formatPredictions } = await import('./predict.js');
+        const predictions = await predictImages(options.model, images);
+        output.result(
+          options.json ? JSON.stringify(predictions, null, 2) : formatPredictions(predictions),
+        );
+      },
+    );
 
   program
     .command('export')
-    .description('copy a run\'s deployable model (map baked in) to a folder')
+    .description("copy a run's deployable model (map baked in) to a folder")
     .requiredOption('--run <dir>', 'a run directory')
     .requiredOption('--out <dir>', 'where the model goes')
     .option('--force', 'overwrite --out')
     .action(async (options: { run: string; out: string; force?: boolean }) => {
       const { exportModel } = await import('./artifacts.js');
       exportModel(options.run, options.out, options.force ?? false);
-      output.result(`model exported to ${options.out} (load it with tf.loadLayersModel after importing @gsa/attention)`);
+      output.result(
+        `model exported to ${options.out} (load it with tf.loadLayersModel after importing @gsa/attention)`,
+      );
     });
 
   program
@@ -134,9 +193,14 @@ export async function main(argv: string[]): Promise<number> {
       const { out, force, ...rest } = options;
       try {
         const written = await writeSyntheticDataset(out, { ...rest, overwrite: force ?? false });
-        output.result(`${written.count} images, labels.csv and mask.png written to ${written.directory}`);
+        output.result(
+          `${written.count} images, labels.csv and mask.png written to ${written.directory}`,
+        );
       } catch (error) {
-        throw new CliError((error as Error).message, 'Pass --force to overwrite, or another --out.');
+        throw new CliError(
+          (error as Error).message,
+          'Pass --force to overwrite, or another --out.',
+        );
       }
     });
   datasets
@@ -194,6 +258,10 @@ function report(error: unknown, output: Output): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`gsa: ${message.split('\n')[0]}\n`);
-  process.stderr.write(output.verbose && error instanceof Error && error.stack ? `${error.stack}\n` : 'hint: run with --verbose for details.\n');
+  process.stderr.write(
+    output.verbose && error instanceof Error && error.stack
+      ? `${error.stack}\n`
+      : 'hint: run with --verbose for details.\n',
+  );
   return error instanceof UsageError ? 2 : 1;
 }

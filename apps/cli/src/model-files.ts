@@ -12,7 +12,10 @@ import { writeError } from './files.js';
  * Saves a model in the tfjs layers format (model.json + weights.bin) into
  * `directory`, atomically: a temporary directory, then a rename.
  */
-export async function saveModelToDirectory(model: tfl.LayersModel, directory: string): Promise<void> {
+export async function saveModelToDirectory(
+  model: tfl.LayersModel,
+  directory: string,
+): Promise<void> {
   const temporary = `${directory}.tmp-${process.pid}`;
   try {
     rmSync(temporary, { recursive: true, force: true });
@@ -31,7 +34,13 @@ export async function saveModelToDirectory(model: tfl.LayersModel, directory: st
           weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
         };
         writeFileSync(join(temporary, 'model.json'), JSON.stringify(modelJson));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weightData.byteLength } };
+        return {
+          modelArtifactsInfo: {
+            dateSaved: new Date(),
+            modelTopologyType: 'JSON',
+            weightDataBytes: weightData.byteLength,
+          },
+        };
       }),
     );
     rmSync(directory, { recursive: true, force: true });
@@ -46,15 +55,22 @@ export async function saveModelToDirectory(model: tfl.LayersModel, directory: st
 export async function loadModelFromDirectory(directory: string): Promise<tfl.LayersModel> {
   const modelPath = join(directory, 'model.json');
   if (!existsSync(modelPath)) {
-    throw new CliError(`No model at ${directory} (model.json is missing).`, 'Pass the model/ folder of a gsa run, or one made by `gsa export`.');
+    throw new CliError(
+      `No model at ${directory} (model.json is missing).`,
+      'Pass the model/ folder of a gsa run, or one made by `gsa export`.',
+    );
   }
   const modelJson = JSON.parse(readFileSync(modelPath, 'utf8')) as {
     modelTopology: object;
     weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
   };
   const weightSpecs = modelJson.weightsManifest.flatMap((group) => group.weights);
-  const buffers = modelJson.weightsManifest.flatMap((group) => group.paths.map((path) => readFileSync(join(directory, path))));
+  const buffers = modelJson.weightsManifest.flatMap((group) =>
+    group.paths.map((path) => readFileSync(join(directory, path))),
+  );
   const joined = Buffer.concat(buffers);
   const weightData = joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
-  return tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
+  return tfl.loadLayersModel(
+    tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
+  );
 }

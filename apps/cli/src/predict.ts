@@ -15,14 +15,25 @@ export interface Prediction {
 interface ModelInfo {
   classNames: string[];
   inputShape: [number, number, number];
-  preprocessing: { size?: [number, number]; scaled?: boolean; normalize?: { mean: number[]; std: number[] }; channels?: 'keep' | 1 | 3 } | null;
+  preprocessing: {
+    size?: [number, number];
+    scaled?: boolean;
+    normalize?: { mean: number[]; std: number[] };
+    channels?: 'keep' | 1 | 3;
+  } | null;
 }
 
 /** Classifies image files with a deployed model (map baked in): no training images needed. */
-export async function predictImages(modelDirectory: string, images: string[]): Promise<Prediction[]> {
+export async function predictImages(
+  modelDirectory: string,
+  images: string[],
+): Promise<Prediction[]> {
   const infoPath = join(modelDirectory, 'gsa.json');
   if (!existsSync(infoPath)) {
-    throw new CliError(`${modelDirectory} has no gsa.json (class names and preprocessing).`, 'Pass the model/ folder of a gsa run, or one made by `gsa export`.');
+    throw new CliError(
+      `${modelDirectory} has no gsa.json (class names and preprocessing).`,
+      'Pass the model/ folder of a gsa run, or one made by `gsa export`.',
+    );
   }
   const info = JSON.parse(readFileSync(infoPath, 'utf8')) as ModelInfo;
   const model = await loadModelFromDirectory(modelDirectory);
@@ -40,10 +51,17 @@ export async function predictImages(modelDirectory: string, images: string[]): P
     try {
       processed = preprocessImage(await decodeImage(image), options, false, image);
     } catch (error) {
-      throw new CliError(`Cannot read ${image}: ${(error as Error).message}`, 'gsa reads PNG, JPEG, TIFF and PGM images.');
+      throw new CliError(
+        `Cannot read ${image}: ${(error as Error).message}`,
+        'gsa reads PNG, JPEG, TIFF and PGM images.',
+      );
     }
     const probabilities = tf.tidy(() =>
-      tf.softmax(model.predict(tf.tensor4d(processed.data, [1, height, width, channels])) as tf.Tensor2D).dataSync(),
+      tf
+        .softmax(
+          model.predict(tf.tensor4d(processed.data, [1, height, width, channels])) as tf.Tensor2D,
+        )
+        .dataSync(),
     );
     let best = 0;
     probabilities.forEach((value, index) => {
@@ -52,7 +70,9 @@ export async function predictImages(modelDirectory: string, images: string[]): P
     predictions.push({
       image,
       className: info.classNames[best]!,
-      probabilities: Object.fromEntries(info.classNames.map((name, index) => [name, probabilities[index]!])),
+      probabilities: Object.fromEntries(
+        info.classNames.map((name, index) => [name, probabilities[index]!]),
+      ),
     });
   }
   model.dispose();
@@ -61,8 +81,21 @@ export async function predictImages(modelDirectory: string, images: string[]): P
 
 export function formatPredictions(predictions: Prediction[]): string {
   const classNames = Object.keys(predictions[0]?.probabilities ?? {});
-  const rows = predictions.map((p) => [p.image, p.className, ...classNames.map((name) => p.probabilities[name]!.toFixed(3))]);
+  const rows = predictions.map((p) => [
+    p.image,
+    p.className,
+    ...classNames.map((name) => p.probabilities[name]!.toFixed(3)),
+  ]);
   const header = ['image', 'class', ...classNames];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  return [header, ...rows].map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

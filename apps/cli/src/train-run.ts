@@ -31,7 +31,12 @@ import { VERSION } from './version.js';
 
 export interface TrainSummary {
   testAccuracy: number;
-  test: { accuracy: number; loss: number; confusionMatrix: number[][]; perClass: { className: string; recall: number; count: number }[] };
+  test: {
+    accuracy: number;
+    loss: number;
+    confusionMatrix: number[][];
+    perClass: { className: string; recall: number; count: number }[];
+  };
   bestEpoch: { epoch: number; accuracy: number };
   epochs: number;
   timings: { phase1Seconds: number; phase2Seconds: number; totalSeconds: number };
@@ -52,19 +57,30 @@ export interface TrainedRun {
 }
 
 /** Loads a data SPEC, with a friendly error for each way it can fail. */
-export async function loadData(spec: string, size: number | undefined, normalize: boolean): Promise<ImageSet> {
+export async function loadData(
+  spec: string,
+  size: number | undefined,
+  normalize: boolean,
+): Promise<ImageSet> {
   try {
     return await loadDataset(spec, {
       ...(size === undefined ? {} : { size }),
       ...(normalize ? { normalize: 'imagenet' as const, channels: 3 as const } : {}),
     });
   } catch (error) {
-    throw new CliError(`Cannot load the data '${spec}': ${(error as Error).message}`, 'SPEC is folder:PATH, medmnist:FILE.npz, jaffe:DIR, idrid:DIR[:retinopathy|edema], or a path gsa recognises.');
+    throw new CliError(
+      `Cannot load the data '${spec}': ${(error as Error).message}`,
+      'SPEC is folder:PATH, medmnist:FILE.npz, jaffe:DIR, idrid:DIR[:retinopathy|edema], or a path gsa recognises.',
+    );
   }
 }
 
 /** The train/test split: the data's own split column when it has one, else a seeded stratified hold-out. */
-export function splitIndices(set: ImageSet, testFraction: number, seed: number): { train: number[]; test: number[] } {
+export function splitIndices(
+  set: ImageSet,
+  testFraction: number,
+  seed: number,
+): { train: number[]; test: number[] } {
   const splits = set.splits;
   if (splits && splits.some((split) => split === 'test')) {
     const train: number[] = [];
@@ -90,7 +106,11 @@ export async function runTraining(
   const imagenet = definition.inputNormalization === 'imagenet' && config.pretrained !== undefined;
   const set = await loadData(config.data, config.size, imagenet);
   const count = imageCount(set);
-  const [height, width, channels] = [set.metadata.height, set.metadata.width, set.metadata.channels];
+  const [height, width, channels] = [
+    set.metadata.height,
+    set.metadata.width,
+    set.metadata.channels,
+  ];
   const split = splitIndices(set, config.testFraction, config.seed);
   output.note(
     `gsa: ${count} images ${height}x${width}x${channels}, ${set.classNames.length} classes; ${split.train.length} train / ${split.test.length} test`,
@@ -105,22 +125,39 @@ export async function runTraining(
     representation =
       config.pixelRank === 'exact'
         ? await pixelRepresentation(set, split)
-        : await lowRankPixelRepresentation(set, split, { rank: config.pixelRank, seed: config.seed });
+        : await lowRankPixelRepresentation(set, split, {
+            rank: config.pixelRank,
+            seed: config.seed,
+          });
     output.note(
       `gsa: pixel representation ${representation.kind}, ${representation.pixels.shape[3]} channels` +
-        (representation.kind === 'low-rank' ? ` (${(representation.explainedVariance * 100).toFixed(1)}% of the variance)` : ''),
+        (representation.kind === 'low-rank'
+          ? ` (${(representation.explainedVariance * 100).toFixed(1)}% of the variance)`
+          : ''),
     );
   }
-  const backbone = createBackbone(config.backbone, {
-    inputShape: [height, width, channels],
-    numClasses: set.classNames.length,
-    seed: config.seed,
-  });
+  let backbone;
+  try {
+    backbone = createBackbone(config.backbone, {
+      ...config.backboneOptions,
+      inputShape: [height, width, channels],
+      numClasses: set.classNames.length,
+      seed: config.seed,
+    });
+  } catch (error) {
+    throw new CliError(
+      `Cannot build ${config.backbone}: ${(error as Error).message}`,
+      'Check backboneOptions in the config file.',
+    );
+  }
   if (config.pretrained) {
     try {
       await loadWeights(backbone, config.pretrained);
     } catch (error) {
-      throw new CliError(`Cannot load the weights ${config.pretrained}: ${(error as Error).message}`, 'Pass a tfjs model.json or a torchvision safetensors file for this backbone (see @gsa/backbones).');
+      throw new CliError(
+        `Cannot load the weights ${config.pretrained}: ${(error as Error).message}`,
+        'Pass a tfjs model.json or a torchvision safetensors file for this backbone (see @gsa/backbones).',
+      );
     }
   }
   writeJsonAtomic(join(config.out, 'config.json'), { ...config, gsaVersion: VERSION });
@@ -128,7 +165,12 @@ export async function runTraining(
     config.attention === 'none'
       ? { mode: 'none' }
       : config.attention === 'l1'
-        ? { mode: 'l1', layer: new PixelWeightMap(), lambda: config.lambda, ...(config.mapLr ? { learningRate: config.mapLr } : {}) }
+        ? {
+            mode: 'l1',
+            layer: new PixelWeightMap(),
+            lambda: config.lambda,
+            ...(config.mapLr ? { learningRate: config.mapLr } : {}),
+          }
         : {
             mode: 'global',
             layer: new GlobalSpatialAttention({ channels: config.channels, seed: config.seed }),
@@ -138,7 +180,9 @@ export async function runTraining(
 
   const controller = new AbortController();
   const onSignal = () => {
-    output.note('gsa: stopping after this step; the last finished epoch is checkpointed (continue with --resume).');
+    output.note(
+      'gsa: stopping after this step; the last finished epoch is checkpointed (continue with --resume).',
+    );
     controller.abort();
   };
   process.once('SIGINT', onSignal);
@@ -157,7 +201,11 @@ export async function runTraining(
       learningRate: config.lr,
       weightDecay: config.weightDecay,
       seed: config.seed,
-      checkpoints: { directory: join(config.out, 'checkpoints'), keep: 2, resume: options.resume ?? false },
+      checkpoints: {
+        directory: join(config.out, 'checkpoints'),
+        keep: 2,
+        resume: options.resume ?? false,
+      },
       callbacks: [
         ...(output.quiet ? [] : [progressCallback()]),
         metricsJsonlWriter(join(config.out, 'metrics.jsonl')),
@@ -180,11 +228,17 @@ export async function runTraining(
   });
   const evaluation = evaluatePredictions(deployed, testImages, test.labels, set.classNames);
   if (result.map) {
-    writeFileAtomic(join(config.out, 'attention-map.json'), JSON.stringify({ height, width, values: Array.from(result.map.values) }));
+    writeFileAtomic(
+      join(config.out, 'attention-map.json'),
+      JSON.stringify({ height, width, values: Array.from(result.map.values) }),
+    );
   }
   const meanImage = (await tf.tidy(() => tf.mean(trainImages, 0)).data()) as Float32Array;
   const history = result.history;
-  const best = history.reduce((a, b) => ((b.evaluation?.accuracy ?? 0) > (a.evaluation?.accuracy ?? 0) ? b : a), history[0]!);
+  const best = history.reduce(
+    (a, b) => ((b.evaluation?.accuracy ?? 0) > (a.evaluation?.accuracy ?? 0) ? b : a),
+    history[0]!,
+  );
   const summary: TrainSummary = {
     testAccuracy: evaluation.accuracy,
     test: evaluation,
@@ -214,7 +268,13 @@ export async function runTraining(
   representation?.pixels.dispose();
   if (set.images instanceof tf.Tensor) set.images.dispose();
   deployed.dispose();
-  return { summary, result, classNames: set.classNames, meanImage, shape: [height, width, channels] };
+  return {
+    summary,
+    result,
+    classNames: set.classNames,
+    meanImage,
+    shape: [height, width, channels],
+  };
 }
 
 function lookupBackbone(name: string): ReturnType<typeof backboneDefinition> {
@@ -235,10 +295,13 @@ function evaluatePredictions(
   const [predicted, loss] = tf.tidy(() => {
     const logits = model.predict(images, { batchSize: 32 }) as tf.Tensor2D;
     const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
-    return [tf.argMax(logits, 1).dataSync(), tf.losses.softmaxCrossEntropy(targets, logits).dataSync()[0]!] as const;
+    return [
+      tf.argMax(logits, 1).dataSync(),
+      tf.losses.softmaxCrossEntropy(targets, logits).dataSync()[0]!,
+    ] as const;
   });
   const confusionMatrix = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  labels.forEach((label, index) => confusionMatrix[label]![predicted[index]!]! += 1);
+  labels.forEach((label, index) => (confusionMatrix[label]![predicted[index]!]! += 1));
   const correct = confusionMatrix.reduce((sum, row, index) => sum + row[index]!, 0);
   return {
     accuracy: correct / labels.length,
@@ -256,7 +319,7 @@ export function rocAuc(scores: Float32Array, mask: Float32Array): number {
   const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]!);
   let rankSum = 0;
   let positives = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
     const averageRank = (i + j) / 2 + 1;

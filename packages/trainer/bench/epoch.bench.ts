@@ -13,7 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { GlobalSpatialAttention, PixelWeightMap } from '@gsa/attention';
 import { describeBackend, useBackend } from '@gsa/backends';
 import { createBackbone } from '@gsa/backbones';
-import { generateSyntheticDataset, lowRankPixelRepresentation, pixelRepresentation } from '@gsa/data';
+import {
+  generateSyntheticDataset,
+  lowRankPixelRepresentation,
+  pixelRepresentation,
+} from '@gsa/data';
 import { trainTwoPhase, type AttentionSetup } from '../src/index.js';
 
 interface Row {
@@ -39,12 +43,43 @@ for (const size of sizes) {
   const runs: [string, () => AttentionSetup, number][] = [
     ['vanilla', () => ({ mode: 'none' }), 0],
     ['L1 (phase 1)', () => ({ mode: 'l1', layer: new PixelWeightMap(), lambda: 0.01 }), 1],
-    ['global exact, phase 1', () => ({ mode: 'global', layer: new GlobalSpatialAttention({ channels: 32, seed: 0 }), pixelRepresentation: exact.pixels, lambda: 0.01 }), 1],
-    ['global exact, phase 2', () => ({ mode: 'global', layer: new GlobalSpatialAttention({ channels: 32, seed: 0 }), pixelRepresentation: exact.pixels, lambda: 0.01 }), 2],
-    [`global low-rank r=${rank}, phase 1`, () => ({ mode: 'global', layer: new GlobalSpatialAttention({ channels: 32, seed: 0 }), pixelRepresentation: lowRank.pixels, lambda: 0.01 }), 1],
+    [
+      'global exact, phase 1',
+      () => ({
+        mode: 'global',
+        layer: new GlobalSpatialAttention({ channels: 32, seed: 0 }),
+        pixelRepresentation: exact.pixels,
+        lambda: 0.01,
+      }),
+      1,
+    ],
+    [
+      'global exact, phase 2',
+      () => ({
+        mode: 'global',
+        layer: new GlobalSpatialAttention({ channels: 32, seed: 0 }),
+        pixelRepresentation: exact.pixels,
+        lambda: 0.01,
+      }),
+      2,
+    ],
+    [
+      `global low-rank r=${rank}, phase 1`,
+      () => ({
+        mode: 'global',
+        layer: new GlobalSpatialAttention({ channels: 32, seed: 0 }),
+        pixelRepresentation: lowRank.pixels,
+        lambda: 0.01,
+      }),
+      1,
+    ],
   ];
   for (const [run, setup, phase] of runs) {
-    const backbone = createBackbone('smallcnn', { inputShape: [size, size, 1], numClasses: 2, seed: 0 });
+    const backbone = createBackbone('smallcnn', {
+      inputShape: [size, size, 1],
+      numClasses: 2,
+      seed: 0,
+    });
     process.stderr.write(`bench: ${size}x${size} ${run} ...\n`);
     // Phase-2 timing: one phase-1 epoch first (cut-off 1), then time epoch 2.
     const result = await trainTwoPhase({
@@ -64,8 +99,12 @@ for (const size of sizes) {
       secondsPerEpoch: Math.round(timed.seconds * 10) / 10,
       ...(run.startsWith('global')
         ? {
-            pixelChannels: run.includes('low-rank') ? lowRank.pixels.shape[3] : exact.pixels.shape[3],
-            explainedVariance: run.includes('low-rank') ? Math.round(lowRank.explainedVariance * 1000) / 1000 : 1,
+            pixelChannels: run.includes('low-rank')
+              ? lowRank.pixels.shape[3]
+              : exact.pixels.shape[3],
+            explainedVariance: run.includes('low-rank')
+              ? Math.round(lowRank.explainedVariance * 1000) / 1000
+              : 1,
           }
         : {}),
     });
@@ -75,13 +114,30 @@ for (const size of sizes) {
 }
 
 const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-console.log(`\nSeconds per epoch, ${count} images, smallcnn, batch 32, ${describeBackend(info)}; peak RSS ${peakRssMiB} MiB`);
+console.log(
+  `\nSeconds per epoch, ${count} images, smallcnn, batch 32, ${describeBackend(info)}; peak RSS ${peakRssMiB} MiB`,
+);
 const header = ['size', 'run', 's/epoch', 'P channels', 'variance kept'];
-const table = rows.map((row) => [`${row.size}`, row.run, row.secondsPerEpoch.toFixed(1), `${row.pixelChannels ?? '-'}`, `${row.explainedVariance ?? '-'}`]);
-const widths = header.map((title, column) => Math.max(title.length, ...table.map((row) => row[column]!.length)));
-for (const row of [header, widths.map((w) => '-'.repeat(w)), ...table]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-const out = resolve(process.env.GSA_BENCH_OUT ?? resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results/epoch.json'));
+const table = rows.map((row) => [
+  `${row.size}`,
+  row.run,
+  row.secondsPerEpoch.toFixed(1),
+  `${row.pixelChannels ?? '-'}`,
+  `${row.explainedVariance ?? '-'}`,
+]);
+const widths = header.map((title, column) =>
+  Math.max(title.length, ...table.map((row) => row[column]!.length)),
+);
+for (const row of [header, widths.map((w) => '-'.repeat(w)), ...table])
+  console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+const out = resolve(
+  process.env.GSA_BENCH_OUT ??
+    resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results/epoch.json'),
+);
 mkdirSync(dirname(out), { recursive: true });
-writeFileSync(`${out}.tmp`, `${JSON.stringify({ benchmark: 'epoch', date: new Date().toISOString(), backend: describeBackend(info), count, peakRssMiB, rows }, null, 2)}\n`);
+writeFileSync(
+  `${out}.tmp`,
+  `${JSON.stringify({ benchmark: 'epoch', date: new Date().toISOString(), backend: describeBackend(info), count, peakRssMiB, rows }, null, 2)}\n`,
+);
 renameSync(`${out}.tmp`, out);
 console.log(`\nwritten: ${out}`);

@@ -42,7 +42,11 @@ describeWithBackends('PyTorchAdam', () => {
     { wd: 0.01, decoupled: true },
   ])('matches PyTorch Adam step for step (weight decay %j)', ({ wd, decoupled }) => {
     const w = tf.variable(tf.tensor1d(start));
-    const optimizer = new PyTorchAdam([{ variables: [w] }], { learningRate: 0.05, weightDecay: wd, decoupled });
+    const optimizer = new PyTorchAdam([{ variables: [w] }], {
+      learningRate: 0.05,
+      weightDecay: wd,
+      decoupled,
+    });
     const t = tf.tensor1d(target);
     const k = tf.tensor1d(scales);
     for (let step = 0; step < 25; step++) {
@@ -59,9 +63,12 @@ describeWithBackends('PyTorchAdam', () => {
   it('gives each parameter group its own learning rate', () => {
     const fast = tf.variable(tf.scalar(0));
     const slow = tf.variable(tf.scalar(0));
-    const optimizer = new PyTorchAdam([{ variables: [slow] }, { variables: [fast], learningRate: 0.1 }], {
-      learningRate: 0.001,
-    });
+    const optimizer = new PyTorchAdam(
+      [{ variables: [slow] }, { variables: [fast], learningRate: 0.1 }],
+      {
+        learningRate: 0.001,
+      },
+    );
     tf.dispose(optimizer.minimize(() => tf.add(tf.neg(fast), tf.neg(slow)) as tf.Scalar));
     // Adam's first step moves each weight by its learning rate.
     expect(fast.dataSync()[0]).toBeCloseTo(0.1, 6);
@@ -74,7 +81,10 @@ describeWithBackends('PyTorchAdam', () => {
     const makeRun = () => tf.variable(tf.tensor1d(start));
     const loss = (w: tf.Variable) => () => tf.sum(tf.square(tf.sub(tf.mul(w, w), 1))) as tf.Scalar;
     const uninterrupted = makeRun();
-    const a = new PyTorchAdam([{ variables: [uninterrupted] }], { learningRate: 0.01, weightDecay: 1e-3 });
+    const a = new PyTorchAdam([{ variables: [uninterrupted] }], {
+      learningRate: 0.01,
+      weightDecay: 1e-3,
+    });
     for (let i = 0; i < 10; i++) tf.dispose(a.minimize(loss(uninterrupted)));
 
     const first = makeRun();
@@ -85,7 +95,10 @@ describeWithBackends('PyTorchAdam', () => {
     b.dispose();
 
     const resumed = tf.variable(tf.tensor1d(weights));
-    const c = new PyTorchAdam([{ variables: [resumed] }], { learningRate: 0.01, weightDecay: 1e-3 });
+    const c = new PyTorchAdam([{ variables: [resumed] }], {
+      learningRate: 0.01,
+      weightDecay: 1e-3,
+    });
     c.setState(state);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 6; i++) tf.dispose(c.minimize(loss(resumed)));
@@ -99,11 +112,20 @@ describeWithBackends('PyTorchAdam', () => {
   it('refuses a state saved for another model', async () => {
     const w = tf.variable(tf.zeros([2, 2]));
     const optimizer = new PyTorchAdam([{ variables: [w] }], { learningRate: 0.1 });
-    const other = new PyTorchAdam([{ variables: [tf.variable(tf.zeros([3]))] }], { learningRate: 0.1 });
-    expect(() => optimizer.setState({ step: 1, moments: [] })).toThrow(/holds 0 parameters, this model 1/);
-    expect(() => optimizer.setState({ step: 1, moments: [{ name: 'x', shape: [3], first: new Float32Array(3), second: new Float32Array(3) }] })).toThrow(
-      /has shape \[3\]/,
+    const other = new PyTorchAdam([{ variables: [tf.variable(tf.zeros([3]))] }], {
+      learningRate: 0.1,
+    });
+    expect(() => optimizer.setState({ step: 1, moments: [] })).toThrow(
+      /holds 0 parameters, this model 1/,
     );
+    expect(() =>
+      optimizer.setState({
+        step: 1,
+        moments: [
+          { name: 'x', shape: [3], first: new Float32Array(3), second: new Float32Array(3) },
+        ],
+      }),
+    ).toThrow(/has shape \[3\]/);
     optimizer.dispose();
     other.dispose();
     w.dispose();

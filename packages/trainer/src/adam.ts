@@ -67,7 +67,9 @@ export class PyTorchAdam {
     for (const group of groups) {
       for (const variable of group.variables) {
         if (seen.has(variable.name)) {
-          throw new Error(`PyTorchAdam: variable '${variable.name}' is in more than one parameter group.`);
+          throw new Error(
+            `PyTorchAdam: variable '${variable.name}' is in more than one parameter group.`,
+          );
         }
         seen.add(variable.name);
         this.slots.push({
@@ -114,10 +116,16 @@ export class PyTorchAdam {
           gradient = tf.add(gradient, tf.mul(slot.variable, slot.weightDecay));
         }
         const first = tf.add(tf.mul(slot.first, this.beta1), tf.mul(gradient, 1 - this.beta1));
-        const second = tf.add(tf.mul(slot.second, this.beta2), tf.mul(tf.square(gradient), 1 - this.beta2));
+        const second = tf.add(
+          tf.mul(slot.second, this.beta2),
+          tf.mul(tf.square(gradient), 1 - this.beta2),
+        );
         slot.first.assign(first);
         slot.second.assign(second);
-        const denominator = tf.add(tf.div(tf.sqrt(second), Math.sqrt(secondCorrection)), this.epsilon);
+        const denominator = tf.add(
+          tf.div(tf.sqrt(second), Math.sqrt(secondCorrection)),
+          this.epsilon,
+        );
         const update = tf.div(tf.mul(first, slot.learningRate / firstCorrection), denominator);
         let weights: tf.Tensor = slot.variable;
         if (slot.weightDecay !== 0 && this.decoupled) {

@@ -31,7 +31,15 @@ function sink(isTTY: boolean): { stream: Writable & { isTTY: boolean }; text: ()
 }
 
 describe('progressCallback', () => {
-  const start = { mode: 'global' as const, epochs: 3, cutoffEpoch: 2, stepsPerEpoch: 2, firstEpoch: 1, trainingImages: 8, history: [] };
+  const start = {
+    mode: 'global' as const,
+    epochs: 3,
+    cutoffEpoch: 2,
+    stepsPerEpoch: 2,
+    firstEpoch: 1,
+    trainingImages: 8,
+    history: [],
+  };
 
   it('writes one plain line per epoch when not on a TTY', async () => {
     const { stream, text } = sink(false);
@@ -40,8 +48,12 @@ describe('progressCallback', () => {
     await progress.onStepEnd?.({ epoch: 1, phase: 1, step: 1, steps: 2, loss: 0.9 });
     await progress.onEpochEnd?.(metrics(1, 0.625), { stop: () => {} });
     const lines = text().trim().split('\n');
-    expect(lines[0]).toBe('Training 8 images, 3 epochs of 2 steps (global; phase 1: epochs 1-2, then the map is frozen)');
-    expect(lines[1]).toMatch(/^epoch 1\/3 phase 1 \| loss 1\.0000 acc 50\.0% \| eval loss 0\.7000 acc 62\.5% \| map mean 0\.250 \| 1\.5 s \| ETA \d+s$/);
+    expect(lines[0]).toBe(
+      'Training 8 images, 3 epochs of 2 steps (global; phase 1: epochs 1-2, then the map is frozen)',
+    );
+    expect(lines[1]).toMatch(
+      /^epoch 1\/3 phase 1 \| loss 1\.0000 acc 50\.0% \| eval loss 0\.7000 acc 62\.5% \| map mean 0\.250 \| 1\.5 s \| ETA \d+s$/,
+    );
     expect(text()).not.toContain('\r');
   });
 
@@ -50,7 +62,9 @@ describe('progressCallback', () => {
     const progress = progressCallback({ stream, live: true });
     await progress.onTrainBegin?.(start);
     await progress.onStepEnd?.({ epoch: 1, phase: 1, step: 1, steps: 2, loss: 0.9 });
-    expect(text()).toContain('\r\x1b[2Kepoch 1/3 phase 1 [############------------] 1/2 loss 0.9000 ETA');
+    expect(text()).toContain(
+      '\r\x1b[2Kepoch 1/3 phase 1 [############------------] 1/2 loss 0.9000 ETA',
+    );
   });
 });
 
@@ -61,10 +75,21 @@ describe('metricsJsonlWriter', () => {
     mkdirSync(join(directory, 'run'));
     const writer = metricsJsonlWriter(path);
     writeFileSync(path, 'stale line from an earlier run\n');
-    await writer.onTrainBegin?.({ mode: 'none', epochs: 3, cutoffEpoch: 0, stepsPerEpoch: 1, firstEpoch: 2, trainingImages: 1, history: [metrics(1, 0.4)] });
+    await writer.onTrainBegin?.({
+      mode: 'none',
+      epochs: 3,
+      cutoffEpoch: 0,
+      stepsPerEpoch: 1,
+      firstEpoch: 2,
+      trainingImages: 1,
+      history: [metrics(1, 0.4)],
+    });
     await writer.onEpochEnd?.(metrics(1, 0.5), { stop: () => {} });
     await writer.onEpochEnd?.(metrics(2, 0.6), { stop: () => {} });
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as EpochMetrics);
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as EpochMetrics);
     expect(lines).toEqual([metrics(1, 0.4), metrics(1, 0.5), metrics(2, 0.6)]);
     rmSync(directory, { recursive: true, force: true });
   });
@@ -75,7 +100,12 @@ describe('earlyStopping', () => {
     const stopping = earlyStopping({ patience: 2 });
     const reasons: string[] = [];
     const control = { stop: (reason: string) => void reasons.push(reason) };
-    for (const [epoch, accuracy] of [[1, 0.5], [2, 0.7], [3, 0.69], [4, 0.7]] as const) {
+    for (const [epoch, accuracy] of [
+      [1, 0.5],
+      [2, 0.7],
+      [3, 0.69],
+      [4, 0.7],
+    ] as const) {
       await stopping.onEpochEnd?.(metrics(epoch, accuracy), control);
     }
     expect(reasons).toEqual(['evaluation.accuracy did not improve for 2 epochs (best 0.7000)']);

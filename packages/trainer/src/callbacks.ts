@@ -31,7 +31,10 @@ export function progressCallback(options: ProgressOptions = {}): TrainingCallbac
     onTrainBegin(begin) {
       info = begin;
       start = performance.now();
-      const phases = begin.mode === 'none' ? 'vanilla' : `phase 1: epochs 1-${begin.cutoffEpoch}, then the map is frozen`;
+      const phases =
+        begin.mode === 'none'
+          ? 'vanilla'
+          : `phase 1: epochs 1-${begin.cutoffEpoch}, then the map is frozen`;
       stream.write(
         `Training ${begin.trainingImages} images, ${begin.epochs} epochs of ${begin.stepsPerEpoch} steps (${begin.mode}; ${phases})` +
           (begin.firstEpoch > 1 ? `, resuming at epoch ${begin.firstEpoch}` : '') +
@@ -86,7 +89,10 @@ export function metricsJsonlWriter(path: string): TrainingCallback {
     onTrainBegin(info) {
       mkdirSync(dirname(path), { recursive: true });
       const temporary = `${path}.tmp-${process.pid}`;
-      writeFileSync(temporary, info.history.map((metrics) => `${JSON.stringify(metrics)}\n`).join(''));
+      writeFileSync(
+        temporary,
+        info.history.map((metrics) => `${JSON.stringify(metrics)}\n`).join(''),
+      );
       renameSync(temporary, path);
     },
     onEpochEnd(metrics) {
@@ -130,7 +136,9 @@ export function earlyStopping(options: EarlyStoppingOptions): TrainingCallback {
         best = value;
         waited = 0;
       } else if (++waited >= options.patience) {
-        control.stop(`${monitor} did not improve for ${options.patience} epochs (best ${best.toFixed(4)})`);
+        control.stop(
+          `${monitor} did not improve for ${options.patience} epochs (best ${best.toFixed(4)})`,
+        );
       }
     },
   };

@@ -1,7 +1,13 @@
 import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { listCheckpoints, readCheckpoint, readLatestCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint.js';
+import {
+  listCheckpoints,
+  readCheckpoint,
+  readLatestCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js';
 
 function checkpoint(epoch: number): Checkpoint {
   return {
@@ -9,13 +15,28 @@ function checkpoint(epoch: number): Checkpoint {
     phase: epoch < 2 ? 1 : 2,
     seed: 5,
     fingerprint: '{"mode":"global"}',
-    history: [{ epoch, phase: 1, trainLoss: 0.5, trainCrossEntropy: 0.4, trainAccuracy: 0.75, seconds: 1 }],
-    backbone: [{ name: 'kernel', shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, epoch]) }],
+    history: [
+      { epoch, phase: 1, trainLoss: 0.5, trainCrossEntropy: 0.4, trainAccuracy: 0.75, seconds: 1 },
+    ],
+    backbone: [
+      { name: 'kernel', shape: [2, 3], values: Float32Array.from([1, 2, 3, 4, 5, epoch]) },
+    ],
     attention: [{ name: 'w', shape: [2], values: Float32Array.from([0.5, -0.5]) }],
-    frozenMap: { name: 'frozen-map', shape: [1, 2, 2, 1], values: Float32Array.from([0, 0.25, 0.5, 1]) },
+    frozenMap: {
+      name: 'frozen-map',
+      shape: [1, 2, 2, 1],
+      values: Float32Array.from([0, 0.25, 0.5, 1]),
+    },
     optimizer: {
       step: 12,
-      moments: [{ name: 'kernel', shape: [2, 3], first: new Float32Array(6).fill(0.1), second: new Float32Array(6).fill(0.2) }],
+      moments: [
+        {
+          name: 'kernel',
+          shape: [2, 3],
+          first: new Float32Array(6).fill(0.1),
+          second: new Float32Array(6).fill(0.2),
+        },
+      ],
     },
   };
 }
@@ -35,7 +56,10 @@ describe('checkpoint files', () => {
   it('keeps the newest k and leaves no temporary directories', () => {
     for (let epoch = 1; epoch <= 5; epoch++) writeCheckpoint(directory, checkpoint(epoch), 2);
     expect(readdirSync(directory).sort()).toEqual(['epoch-0004', 'epoch-0005']);
-    expect(listCheckpoints(directory).map((path) => path.slice(-10))).toEqual(['epoch-0005', 'epoch-0004']);
+    expect(listCheckpoints(directory).map((path) => path.slice(-10))).toEqual([
+      'epoch-0005',
+      'epoch-0004',
+    ]);
   });
 
   it('falls back to an older checkpoint when the newest was cut short, and says so', () => {
@@ -44,7 +68,9 @@ describe('checkpoint files', () => {
     truncateSync(join(newest, 'tensors.bin'), 8);
     const warnings: string[] = [];
     expect(readLatestCheckpoint(directory, (message) => warnings.push(message))?.epoch).toBe(1);
-    expect(warnings[0]).toMatch(/Skipping unreadable checkpoint .*epoch-0002: .*tensors.bin is truncated/);
+    expect(warnings[0]).toMatch(
+      /Skipping unreadable checkpoint .*epoch-0002: .*tensors.bin is truncated/,
+    );
   });
 
   it('names the directory when it cannot write, and keeps earlier checkpoints', () => {
@@ -52,7 +78,9 @@ describe('checkpoint files', () => {
     const blocked = join(directory, 'not-a-directory');
     writeFileSync(blocked, 'x');
     expect(() => writeCheckpoint(blocked, checkpoint(2))).toThrow(
-      new RegExp(`Could not write the checkpoint for epoch 2 to ${blocked}: .*Earlier checkpoints are intact`),
+      new RegExp(
+        `Could not write the checkpoint for epoch 2 to ${blocked}: .*Earlier checkpoints are intact`,
+      ),
     );
     expect(readdirSync(directory).sort()).toEqual(['epoch-0001', 'not-a-directory']);
   });

@@ -1,4 +1,14 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { AdamState } from './adam.js';
 import type { EpochMetrics } from './types.js';
@@ -48,7 +58,10 @@ export function checkpointDirectoryName(epoch: number): string {
  */
 export function writeCheckpoint(directory: string, checkpoint: Checkpoint, keep = 3): string {
   const finalPath = join(directory, checkpointDirectoryName(checkpoint.epoch));
-  const temporaryPath = join(directory, `.tmp-${checkpointDirectoryName(checkpoint.epoch)}-${process.pid}`);
+  const temporaryPath = join(
+    directory,
+    `.tmp-${checkpointDirectoryName(checkpoint.epoch)}-${process.pid}`,
+  );
   try {
     mkdirSync(directory, { recursive: true });
     rmSync(temporaryPath, { recursive: true, force: true });
@@ -152,9 +165,15 @@ export function readCheckpoint(path: string): Checkpoint {
   const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
   const array = (ref: ArrayRef): SavedArray => {
     if (ref.offset + ref.length > all.length) {
-      throw new Error(`${path}/tensors.bin is truncated (needs ${ref.offset + ref.length} values, has ${all.length}).`);
+      throw new Error(
+        `${path}/tensors.bin is truncated (needs ${ref.offset + ref.length} values, has ${all.length}).`,
+      );
     }
-    return { name: ref.name, shape: ref.shape, values: all.slice(ref.offset, ref.offset + ref.length) };
+    return {
+      name: ref.name,
+      shape: ref.shape,
+      values: all.slice(ref.offset, ref.offset + ref.length),
+    };
   };
   return {
     epoch: manifest.epoch,

@@ -11,15 +11,22 @@ describeWithBackends('deployableModel', () => {
     const { images } = tinyData(4, 1);
     const values = Float32Array.from({ length: SIZE * SIZE }, (_, i) => (i % 7) / 7);
     const model = deployableModel(backbone, { height: SIZE, width: SIZE, values });
-    const expected = tf.tidy(() => backbone.predict(tf.mul(images, tf.reshape(tf.tensor1d(values), [1, SIZE, SIZE, 1]))) as tf.Tensor);
+    const expected = tf.tidy(
+      () =>
+        backbone.predict(
+          tf.mul(images, tf.reshape(tf.tensor1d(values), [1, SIZE, SIZE, 1])),
+        ) as tf.Tensor,
+    );
     const actual = model.predict(images) as tf.Tensor;
     expect(tf.max(tf.abs(tf.sub(actual, expected))).dataSync()[0]).toBeLessThan(1e-6);
 
     let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (artifacts) => {
-      saved = artifacts;
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (artifacts) => {
+        saved = artifacts;
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
     const reloaded = loaded.predict(images) as tf.Tensor;
     expect(tf.max(tf.abs(tf.sub(reloaded, expected))).dataSync()[0]).toBeLessThan(1e-6);
@@ -31,9 +38,9 @@ describeWithBackends('deployableModel', () => {
 
   it('refuses a map of the wrong size', () => {
     const backbone = tinyBackbone(5);
-    expect(() => deployableModel(backbone, { height: 4, width: 4, values: new Float32Array(16) })).toThrow(
-      'The map is 4x4 but the backbone takes 8x8 images.',
-    );
+    expect(() =>
+      deployableModel(backbone, { height: 4, width: 4, values: new Float32Array(16) }),
+    ).toThrow('The map is 4x4 but the backbone takes 8x8 images.');
     backbone.dispose();
   });
 });

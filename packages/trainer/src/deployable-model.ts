@@ -18,14 +18,18 @@ export function deployableModel(
     throw new RangeError('The backbone needs a fixed input shape [H, W, C] to be deployed.');
   }
   if (map && (map.height !== height || map.width !== width)) {
-    throw new RangeError(`The map is ${map.height}x${map.width} but the backbone takes ${height}x${width} images.`);
+    throw new RangeError(
+      `The map is ${map.height}x${map.width} but the backbone takes ${height}x${width} images.`,
+    );
   }
   const input = tfl.input({ shape: [height, width, channels], name: 'image' });
   let attended: tfl.SymbolicTensor = input;
   if (map) {
     const values = tf.tensor2d(map.values, [height, width]);
     try {
-      attended = new FixedSpatialMap({ map: values, name: 'spatial_map' }).apply(input) as tfl.SymbolicTensor;
+      attended = new FixedSpatialMap({ map: values, name: 'spatial_map' }).apply(
+        input,
+      ) as tfl.SymbolicTensor;
     } finally {
       values.dispose();
     }

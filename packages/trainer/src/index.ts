@@ -15,7 +15,19 @@ export {
   type Checkpoint,
   type SavedArray,
 } from './checkpoint.js';
-export { progressCallback, metricsJsonlWriter, earlyStopping, type ProgressOptions, type EarlyStoppingOptions } from './callbacks.js';
+export {
+  progressCallback,
+  metricsJsonlWriter,
+  earlyStopping,
+  type ProgressOptions,
+  type EarlyStoppingOptions,
+} from './callbacks.js';
 export { epochPermutation } from './permutation.js';
 export { deployableModel } from './deployable-model.js';
-export type { EpochMetrics, StepInfo, TrainingCallback, TrainingControl, TrainingStartInfo } from './types.js';
+export type {
+  EpochMetrics,
+  StepInfo,
+  TrainingCallback,
+  TrainingControl,
+  TrainingStartInfo,
+} from './types.js';

@@ -22,6 +22,8 @@ const result = await trainTwoPhase({
   weightDecay: 1e-4,
   seed: 11,
   checkpoints: { directory: process.argv[2]!, resume: process.argv[3] === 'resume' },
-  callbacks: [{ onStepEnd: (step) => void process.stdout.write(`STEP ${step.epoch} ${step.step}\n`) }],
+  callbacks: [
+    { onStepEnd: (step) => void process.stdout.write(`STEP ${step.epoch} ${step.step}\n`) },
+  ],
 });
 process.stdout.write(`HISTORY ${JSON.stringify(result.history)}\n`);

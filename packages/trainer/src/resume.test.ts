@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import type { EpochMetrics } from './types.js';
 
 const fixture = fileURLToPath(new URL('./resume.fixture.ts', import.meta.url));
-const args = (directory: string, resume = false) => ['--import', 'tsx', fixture, directory, ...(resume ? ['resume'] : [])];
+const args = (directory: string, resume = false) => [
+  '--import',
+  'tsx',
+  fixture,
+  directory,
+  ...(resume ? ['resume'] : []),
+];
 
 function history(stdout: string): EpochMetrics[] {
   const line = stdout.split('\n').find((text) => text.startsWith('HISTORY '));
@@ -25,7 +31,9 @@ function killDuring(directory: string, epoch: number, step: number): Promise<voi
     });
     child.on('error', reject);
     child.on('exit', (_code, signal) =>
-      signal === 'SIGKILL' ? resolve() : reject(new Error(`The run ended before it was killed:\n${buffer.slice(-2000)}`)),
+      signal === 'SIGKILL'
+        ? resolve()
+        : reject(new Error(`The run ended before it was killed:\n${buffer.slice(-2000)}`)),
     );
   });
 }
@@ -37,18 +45,29 @@ describe('checkpoints', () => {
     directories.push(directory);
     return directory;
   };
-  afterAll(() => directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })));
+  afterAll(() =>
+    directories.forEach((directory) => rmSync(directory, { recursive: true, force: true })),
+  );
 
   it('a run killed with SIGKILL mid-epoch resumes and matches an uninterrupted run (cpu, to 1e-5)', async () => {
-    const reference = spawnSync(process.execPath, args(scratch()), { encoding: 'utf8', timeout: 120_000 });
+    const reference = spawnSync(process.execPath, args(scratch()), {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(reference.status).toBe(0);
     const expected = history(reference.stdout);
 
     const directory = scratch();
     // Epoch 3 is in phase 2: resuming must restore the frozen map, not recompute it.
     await killDuring(directory, 3, 2);
-    expect(readdirSync(directory).filter((name) => name.startsWith('epoch-'))).toEqual(['epoch-0001', 'epoch-0002']);
-    const resumed = spawnSync(process.execPath, args(directory, true), { encoding: 'utf8', timeout: 120_000 });
+    expect(readdirSync(directory).filter((name) => name.startsWith('epoch-'))).toEqual([
+      'epoch-0001',
+      'epoch-0002',
+    ]);
+    const resumed = spawnSync(process.execPath, args(directory, true), {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(resumed.status).toBe(0);
     const actual = history(resumed.stdout);
     // The resumed run replays epoch 3 from its first step.

@@ -7,7 +7,12 @@ import type { AttentionSetup, LabelledImages } from './train-two-phase.js';
 export const SIZE = 8;
 
 /** conv 3x3 (4) -> ReLU -> global average pooling -> dense: a position-blind head, as DESIGN.md advises. */
-export function tinyBackbone(seed: number, channels = 1, classes = 2, batchNorm = false): tfl.LayersModel {
+export function tinyBackbone(
+  seed: number,
+  channels = 1,
+  classes = 2,
+  batchNorm = false,
+): tfl.LayersModel {
   const model = tfl.sequential();
   model.add(
     tfl.layers.conv2d({
@@ -24,7 +29,12 @@ export function tinyBackbone(seed: number, channels = 1, classes = 2, batchNorm 
     model.add(tfl.layers.activation({ activation: 'relu' }));
   }
   model.add(tfl.layers.globalAveragePooling2d({}));
-  model.add(tfl.layers.dense({ units: classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }) }));
+  model.add(
+    tfl.layers.dense({
+      units: classes,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 1 }),
+    }),
+  );
   return model;
 }
 
@@ -33,18 +43,33 @@ export function tinyData(count: number, seed: number): LabelledImages {
   return tf.tidy(() => {
     const noise = tf.randomUniform([count, SIZE, SIZE, 1], 0, 1, 'float32', seed);
     const labels = Array.from({ length: count }, (_, i) => (i * 7 + seed) % 2);
-    const patch = tf.pad(tf.ones([count, 3, 3, 1]), [[0, 0], [0, SIZE - 3], [0, SIZE - 3], [0, 0]]);
+    const patch = tf.pad(tf.ones([count, 3, 3, 1]), [
+      [0, 0],
+      [0, SIZE - 3],
+      [0, SIZE - 3],
+      [0, 0],
+    ]);
     const signal = tf.mul(patch, tf.reshape(tf.tensor1d(labels), [count, 1, 1, 1]));
     return { images: tf.add(tf.mul(noise, 0.5), signal) as tf.Tensor4D, labels };
   });
 }
 
-export function attentionSetup(mode: 'global' | 'l1' | 'none', data: LabelledImages, seed: number): AttentionSetup {
+export function attentionSetup(
+  mode: 'global' | 'l1' | 'none',
+  data: LabelledImages,
+  seed: number,
+): AttentionSetup {
   if (mode === 'none') return { mode };
   if (mode === 'l1') return { mode, layer: new PixelWeightMap(), lambda: 0.01, learningRate: 0.01 };
   const [count] = data.images.shape;
   const pixelRepresentation = tf.tidy(
-    () => tf.reshape(tf.transpose(data.images, [3, 1, 2, 0]), [1, SIZE, SIZE, count]) as tf.Tensor4D,
+    () =>
+      tf.reshape(tf.transpose(data.images, [3, 1, 2, 0]), [1, SIZE, SIZE, count]) as tf.Tensor4D,
   );
-  return { mode, layer: new GlobalSpatialAttention({ channels: 4, seed }), pixelRepresentation, lambda: 0.01 };
+  return {
+    mode,
+    layer: new GlobalSpatialAttention({ channels: 4, seed }),
+    pixelRepresentation,
+    lambda: 0.01,
+  };
 }

@@ -8,7 +8,8 @@ import { trainTwoPhase, TrainingDivergedError, type AttentionSetup } from './tra
 import { attentionSetup, tinyBackbone, tinyData } from './test-support.fixture.js';
 import type { EpochMetrics } from './types.js';
 
-const values = (variables: { read(): tf.Tensor }[]) => variables.map((v) => Array.from(v.read().dataSync()));
+const values = (variables: { read(): tf.Tensor }[]) =>
+  variables.map((v) => Array.from(v.read().dataSync()));
 
 function disposeSetup(setup: AttentionSetup): void {
   if (setup.mode === 'global') setup.pixelRepresentation.dispose();
@@ -67,32 +68,35 @@ describeWithBackends('trainTwoPhase', () => {
     tf.dispose(data.images);
   });
 
-  it.each(['none', 'l1', 'global'] as const)('leaks no tensors across 10 epochs (%s)', async (mode) => {
-    const data = tinyData(16, 2);
-    const evaluation = tinyData(8, 9);
-    const setup = attentionSetup(mode, data, 3);
-    const backbone = tinyBackbone(5, 1, 2, true);
-    const counts: number[] = [];
-    await trainTwoPhase({
-      backbone,
-      numClasses: 2,
-      train: data,
-      evaluation,
-      attention: setup,
-      epochs: 10,
-      cutoffEpoch: 4,
-      batchSize: 8,
-      learningRate: 0.01,
-      callbacks: [{ onEpochEnd: () => void counts.push(tf.memory().numTensors) }],
-    });
-    // Epoch 5 keeps one tensor: the frozen map.
-    const steady = mode === "none" ? counts : counts.slice(4);
-    expect(new Set(steady).size).toBe(1);
-    if (mode !== 'none') expect(new Set(counts.slice(0, 4)).size).toBe(1);
-    backbone.dispose();
-    disposeSetup(setup);
-    tf.dispose([data.images, evaluation.images]);
-  });
+  it.each(['none', 'l1', 'global'] as const)(
+    'leaks no tensors across 10 epochs (%s)',
+    async (mode) => {
+      const data = tinyData(16, 2);
+      const evaluation = tinyData(8, 9);
+      const setup = attentionSetup(mode, data, 3);
+      const backbone = tinyBackbone(5, 1, 2, true);
+      const counts: number[] = [];
+      await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        evaluation,
+        attention: setup,
+        epochs: 10,
+        cutoffEpoch: 4,
+        batchSize: 8,
+        learningRate: 0.01,
+        callbacks: [{ onEpochEnd: () => void counts.push(tf.memory().numTensors) }],
+      });
+      // Epoch 5 keeps one tensor: the frozen map.
+      const steady = mode === 'none' ? counts : counts.slice(4);
+      expect(new Set(steady).size).toBe(1);
+      if (mode !== 'none') expect(new Set(counts.slice(0, 4)).size).toBe(1);
+      backbone.dispose();
+      disposeSetup(setup);
+      tf.dispose([data.images, evaluation.images]);
+    },
+  );
 
   it('learns, and evaluates on the given set after every epoch', async () => {
     const data = tinyData(32, 4);
@@ -178,7 +182,10 @@ describe('trainTwoPhase on cpu', () => {
             // Poison a weight during epoch 2, step 1.
             if (++steps === 3) {
               const kernel = backbone.layers[0]!.getWeights()[0]!;
-              backbone.layers[0]!.setWeights([tf.fill(kernel.shape, Number.NaN), backbone.layers[0]!.getWeights()[1]!]);
+              backbone.layers[0]!.setWeights([
+                tf.fill(kernel.shape, Number.NaN),
+                backbone.layers[0]!.getWeights()[1]!,
+              ]);
             }
           },
         },
@@ -187,7 +194,9 @@ describe('trainTwoPhase on cpu', () => {
     expect(error).toBeInstanceOf(TrainingDivergedError);
     expect((error as TrainingDivergedError).epoch).toBe(2);
     expect((error as TrainingDivergedError).step).toBe(2);
-    expect((error as Error).message).toMatch(/The loss became NaN at epoch 2, step 2\. The last good checkpoint is .*epoch-0001/);
+    expect((error as Error).message).toMatch(
+      /The loss became NaN at epoch 2, step 2\. The last good checkpoint is .*epoch-0001/,
+    );
     expect(readdirSync(directory)).toEqual(['epoch-0001']);
     backbone.dispose();
     data.images.dispose();
@@ -197,18 +206,35 @@ describe('trainTwoPhase on cpu', () => {
   it('rejects inconsistent inputs with messages that name the value', async () => {
     const data = tinyData(8, 2);
     const backbone = tinyBackbone(5);
-    const base = { backbone, numClasses: 2, train: data, attention: { mode: 'none' } as const, epochs: 2, cutoffEpoch: 0 };
-    await expect(trainTwoPhase({ ...base, train: { images: data.images, labels: [0, 1] } })).rejects.toThrow(
-      'The training set has 8 images but 2 labels.',
+    const base = {
+      backbone,
+      numClasses: 2,
+      train: data,
+      attention: { mode: 'none' } as const,
+      epochs: 2,
+      cutoffEpoch: 0,
+    };
+    await expect(
+      trainTwoPhase({ ...base, train: { images: data.images, labels: [0, 1] } }),
+    ).rejects.toThrow('The training set has 8 images but 2 labels.');
+    await expect(
+      trainTwoPhase({ ...base, train: { images: data.images, labels: [0, 1, 2, 0, 1, 0, 1, 0] } }),
+    ).rejects.toThrow('The training label at index 2 is 2, outside 0..1.');
+    await expect(trainTwoPhase({ ...base, cutoffEpoch: 5 })).rejects.toThrow(
+      'cutoffEpoch must be an integer from 0 to epochs (2), got 5.',
     );
-    await expect(trainTwoPhase({ ...base, train: { images: data.images, labels: [0, 1, 2, 0, 1, 0, 1, 0] } })).rejects.toThrow(
-      'The training label at index 2 is 2, outside 0..1.',
-    );
-    await expect(trainTwoPhase({ ...base, cutoffEpoch: 5 })).rejects.toThrow('cutoffEpoch must be an integer from 0 to epochs (2), got 5.');
     const wrong = tf.zeros([1, 4, 4, 8]) as tf.Tensor4D;
     const { GlobalSpatialAttention } = await import('@gsa/attention');
     await expect(
-      trainTwoPhase({ ...base, attention: { mode: 'global', layer: new GlobalSpatialAttention(), pixelRepresentation: wrong, lambda: 0.1 } }),
+      trainTwoPhase({
+        ...base,
+        attention: {
+          mode: 'global',
+          layer: new GlobalSpatialAttention(),
+          pixelRepresentation: wrong,
+          lambda: 0.1,
+        },
+      }),
     ).rejects.toThrow('The pixel representation is 4x4 but the images are 8x8');
     wrong.dispose();
     backbone.dispose();

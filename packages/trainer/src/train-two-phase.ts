@@ -2,7 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
 import { applySpatialMap, attentionPenalty, type PixelWeightMap } from '@gsa/attention';
 import { PyTorchAdam, type ParameterGroup } from './adam.js';
-import { readLatestCheckpoint, writeCheckpoint, type Checkpoint, type SavedArray } from './checkpoint.js';
+import {
+  readLatestCheckpoint,
+  writeCheckpoint,
+  type Checkpoint,
+  type SavedArray,
+} from './checkpoint.js';
 import { epochPermutation } from './permutation.js';
 import type { EpochMetrics, TrainingCallback } from './types.js';
 
@@ -157,9 +162,17 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
             'Resume with the same settings, or start a new run directory.',
         );
       }
-      restoreWeights(backbone.weights.map((weight) => weight.read() as tf.Variable), saved.backbone, 'backbone');
+      restoreWeights(
+        backbone.weights.map((weight) => weight.read() as tf.Variable),
+        saved.backbone,
+        'backbone',
+      );
       if (mapSource) {
-        restoreWeights(mapSource.layer.weights.map((weight) => weight.read() as tf.Variable), saved.attention, 'attention');
+        restoreWeights(
+          mapSource.layer.weights.map((weight) => weight.read() as tf.Variable),
+          saved.attention,
+          'attention',
+        );
       }
       optimizer.setState(saved.optimizer);
       history = saved.history;
@@ -172,7 +185,9 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     }
   }
 
-  const oneHot = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses), 'float32'));
+  const oneHot = tf.tidy(() =>
+    tf.cast(tf.oneHot(tf.tensor1d(labels, 'int32'), numClasses), 'float32'),
+  );
   const stepsPerEpoch = Math.ceil(count / batchSize);
   const phaseSeconds = { phase1: 0, phase2: 0 };
   let stopReason: string | undefined;
@@ -213,7 +228,10 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         const indices = order.subarray(step * batchSize, Math.min(count, (step + 1) * batchSize));
         const batch = tf.tidy(() => {
           const index = tf.tensor1d(indices, 'int32');
-          return { images: tf.gather(train.images, index) as tf.Tensor4D, targets: tf.gather(oneHot, index) as tf.Tensor2D };
+          return {
+            images: tf.gather(train.images, index) as tf.Tensor4D,
+            targets: tf.gather(oneHot, index) as tf.Tensor2D,
+          };
         });
         let crossEntropy: tf.Scalar | undefined;
         let hits: tf.Scalar | undefined;
@@ -223,8 +241,14 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
           const logits = backbone.apply(attended, { training: true }) as tf.Tensor2D;
           const ce = tf.losses.softmaxCrossEntropy(batch.targets, logits) as tf.Scalar;
           crossEntropy = tf.keep(tf.clone(ce));
-          hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.targets, 1)), "float32")) as tf.Scalar);
-          return phase === 1 ? (tf.add(ce, attentionPenalty(map!, mapSource!.lambda)) as tf.Scalar) : ce;
+          hits = tf.keep(
+            tf.sum(
+              tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.targets, 1)), 'float32'),
+            ) as tf.Scalar,
+          );
+          return phase === 1
+            ? (tf.add(ce, attentionPenalty(map!, mapSource!.lambda)) as tf.Scalar)
+            : ce;
         }, trainable);
         const [lossValue, crossEntropyValue, hitCount] = await Promise.all([
           loss.data(),
@@ -239,13 +263,26 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         crossEntropySum += crossEntropyValue[0]! * indices.length;
         correct += hitCount[0]!;
         for (const callback of callbacks) {
-          await callback.onStepEnd?.({ epoch, phase, step: step + 1, steps: stepsPerEpoch, loss: lossValue[0]! });
+          await callback.onStepEnd?.({
+            epoch,
+            phase,
+            step: step + 1,
+            steps: stepsPerEpoch,
+            loss: lossValue[0]!,
+          });
         }
       }
       if (stopReason !== undefined && stopReason === 'interrupted') break; // mid-epoch: keep the last full epoch's checkpoint
-      const mapForEpoch = frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
+      const mapForEpoch =
+        frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
       const evaluation = options.evaluation
-        ? await evaluate(backbone, options.evaluation, mapForEpoch, numClasses, settings.evaluationBatchSize)
+        ? await evaluate(
+            backbone,
+            options.evaluation,
+            mapForEpoch,
+            numClasses,
+            settings.evaluationBatchSize,
+          )
         : undefined;
       const mapMean = mapForEpoch ? await scalarValue(tf.mean(mapForEpoch)) : undefined;
       if (mapForEpoch && mapForEpoch !== frozenMap) mapForEpoch.dispose();
@@ -274,9 +311,17 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     }
     for (const callback of callbacks) await callback.onTrainEnd?.(history, stopReason);
     const finalMap = frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
-    const map = finalMap ? { height, width, values: (await finalMap.data()) as Float32Array } : undefined;
+    const map = finalMap
+      ? { height, width, values: (await finalMap.data()) as Float32Array }
+      : undefined;
     if (finalMap && finalMap !== frozenMap) finalMap.dispose();
-    return { history, ...(map ? { map } : {}), ...(stopReason ? { stopReason } : {}), phaseSeconds, epochsRun };
+    return {
+      history,
+      ...(map ? { map } : {}),
+      ...(stopReason ? { stopReason } : {}),
+      phaseSeconds,
+      epochsRun,
+    };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     optimizer.dispose();
@@ -300,10 +345,18 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       fingerprint,
       history,
       backbone: await read(backbone.weights.map((weight) => weight.read() as tf.Variable)),
-      attention: mapSource ? await read(mapSource.layer.weights.map((weight) => weight.read() as tf.Variable)) : [],
+      attention: mapSource
+        ? await read(mapSource.layer.weights.map((weight) => weight.read() as tf.Variable))
+        : [],
       optimizer: await optimizer.getState(),
       ...(frozenMap
-        ? { frozenMap: { name: 'frozen-map', shape: frozenMap.shape, values: (await frozenMap.data()) as Float32Array } }
+        ? {
+            frozenMap: {
+              name: 'frozen-map',
+              shape: frozenMap.shape,
+              values: (await frozenMap.data()) as Float32Array,
+            },
+          }
         : {}),
     };
   }
@@ -318,7 +371,10 @@ async function scalarValue(scalar: tf.Tensor): Promise<number> {
   }
 }
 
-function createMapSource(attention: AttentionSetup, [height, width, channels]: number[]): MapSource | undefined {
+function createMapSource(
+  attention: AttentionSetup,
+  [height, width, channels]: number[],
+): MapSource | undefined {
   if (attention.mode === 'none') return undefined;
   if (attention.mode === 'global') {
     const { layer, pixelRepresentation, lambda } = attention;
@@ -338,7 +394,8 @@ function createMapSource(attention: AttentionSetup, [height, width, channels]: n
   }
   const { layer, lambda } = attention;
   // Built by a first call (not build()), so that tfjs counts it as used and can dispose it.
-  if (!layer.built) tf.tidy(() => layer.apply(tf.zeros([1, height!, width!, channels!])) as tf.Tensor);
+  if (!layer.built)
+    tf.tidy(() => layer.apply(tf.zeros([1, height!, width!, channels!])) as tf.Tensor);
   return {
     layer,
     lambda,
@@ -365,8 +422,19 @@ async function evaluate(
       const attended = map ? applySpatialMap(images, map) : images;
       const logits = backbone.apply(attended, { training: false }) as tf.Tensor2D;
       const targets = tf.oneHot(tf.tensor1d(labels.subarray(start, end), 'int32'), numClasses);
-      const ce = tf.losses.softmaxCrossEntropy(targets, logits, undefined, undefined, tf.Reduction.SUM);
-      const matches = tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels.subarray(start, end), 'int32')), 'float32'));
+      const ce = tf.losses.softmaxCrossEntropy(
+        targets,
+        logits,
+        undefined,
+        undefined,
+        tf.Reduction.SUM,
+      );
+      const matches = tf.sum(
+        tf.cast(
+          tf.equal(tf.argMax(logits, 1), tf.tensor1d(labels.subarray(start, end), 'int32')),
+          'float32',
+        ),
+      );
       return [ce, matches];
     });
     lossSum += (await loss.data())[0]!;
@@ -378,7 +446,9 @@ async function evaluate(
 
 function restoreWeights(variables: tf.Variable[], saved: SavedArray[], part: string): void {
   if (saved.length !== variables.length) {
-    throw new Error(`The checkpoint's ${part} has ${saved.length} weights, this model ${variables.length}.`);
+    throw new Error(
+      `The checkpoint's ${part} has ${saved.length} weights, this model ${variables.length}.`,
+    );
   }
   tf.tidy(() => {
     variables.forEach((variable, index) => {
@@ -406,23 +476,36 @@ function validate(options: TwoPhaseOptions): ValidatedOptions {
   const { train, epochs, cutoffEpoch, numClasses, attention } = options;
   const batchSize = options.batchSize ?? 32;
   const positiveInteger = (value: number, name: string) => {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}.`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`${name} must be a positive integer, got ${value}.`);
   };
   positiveInteger(epochs, 'epochs');
   positiveInteger(batchSize, 'batchSize');
   positiveInteger(numClasses, 'numClasses');
   if (!Number.isInteger(cutoffEpoch) || cutoffEpoch < 0 || cutoffEpoch > epochs) {
-    throw new RangeError(`cutoffEpoch must be an integer from 0 to epochs (${epochs}), got ${cutoffEpoch}.`);
+    throw new RangeError(
+      `cutoffEpoch must be an integer from 0 to epochs (${epochs}), got ${cutoffEpoch}.`,
+    );
   }
-  if (train.images.rank !== 4) throw new RangeError(`Training images must be [N, H, W, C], got [${train.images.shape}].`);
-  for (const [name, data] of [['training', train], ['evaluation', options.evaluation]] as const) {
+  if (train.images.rank !== 4)
+    throw new RangeError(`Training images must be [N, H, W, C], got [${train.images.shape}].`);
+  for (const [name, data] of [
+    ['training', train],
+    ['evaluation', options.evaluation],
+  ] as const) {
     if (!data) continue;
     if (data.labels.length !== data.images.shape[0]) {
-      throw new RangeError(`The ${name} set has ${data.images.shape[0]} images but ${data.labels.length} labels.`);
+      throw new RangeError(
+        `The ${name} set has ${data.images.shape[0]} images but ${data.labels.length} labels.`,
+      );
     }
-    const bad = Array.from(data.labels).findIndex((label) => !Number.isInteger(label) || label < 0 || label >= numClasses);
+    const bad = Array.from(data.labels).findIndex(
+      (label) => !Number.isInteger(label) || label < 0 || label >= numClasses,
+    );
     if (bad >= 0) {
-      throw new RangeError(`The ${name} label at index ${bad} is ${data.labels[bad]}, outside 0..${numClasses - 1}.`);
+      throw new RangeError(
+        `The ${name} label at index ${bad} is ${data.labels[bad]}, outside 0..${numClasses - 1}.`,
+      );
     }
   }
   if (attention.mode !== 'none' && (!Number.isFinite(attention.lambda) || attention.lambda < 0)) {
