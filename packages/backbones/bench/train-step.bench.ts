@@ -1,0 +1,216 @@
+// `pnpm bench`: milliseconds per training step and peak RSS of every backbone
+// on wasm, at 64x64 and 224x224: batch 32, 10 classes, the images multiplied
+// by a learnable sigmoid map (as gsa's attention does), softmax cross-entropy,
+// Adam. Full-size models with default options (mobilenet_v1 at alpha 1),
+// except VGG: its 138M parameters, their gradients and Adam's two moments do
+// not fit wasm32's 4 GB heap (the step aborts or stalls), so the default runs
+// time it with a 1024-unit classifier (`vgg16-h1024`: the same convolutions).
+// Each run is its own process, so that peak RSS is its own. Prints a table,
+// writes JSON.
+//
+//   GSA_BENCH_LARGE=1               also the large models at 224x224 (vgg16, vgg16_bn,
+//                                   resnet50, resnet152, densenet121, densenet161: long)
+//   GSA_BENCH_RUNS=resnet18@64,...  exactly these runs (name@size)
+//   GSA_BENCH_STEPS=2               timed steps after one warm-up step (median reported)
+//   GSA_BENCH_THREADS=2             wasm threads (default: every core)
+//   GSA_BENCH_TIMEOUT_S=600         per run
+//   GSA_BENCH_OUT=bench-results/train-step.json
+import '@tensorflow/tfjs-layers'; // registers the gradients in Node
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackend, useBackend } from '@gsa/backends';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { countParameters, createBackbone } from '../src/index.js';
+
+interface RunResult {
+  run: string;
+  backbone: string;
+  size: number;
+  parameters?: number;
+  backend?: string;
+  medianMs?: number;
+  minMs?: number;
+  steps?: number;
+  peakRssMiB?: number;
+  error?: string;
+}
+
+const BATCH = 32;
+const CLASSES = 10;
+/** Runs that are a registry name with other options. */
+const VARIANTS: Record<string, { backbone: string; options: Record<string, unknown> }> = {
+  'vgg16-h1024': { backbone: 'vgg16', options: { hiddenUnits: 1024 } },
+  'vgg16_bn-h1024': { backbone: 'vgg16_bn', options: { hiddenUnits: 1024 } },
+};
+
+const ALL = [
+  'smallcnn',
+  'vgg16-h1024',
+  'vgg16_bn-h1024',
+  'resnet18',
+  'resnet50',
+  'resnet152',
+  'densenet121',
+  'densenet161',
+  'googlenet',
+  'mobilenet_v1',
+];
+const SMALL_AT_224 = ['smallcnn', 'resnet18', 'googlenet', 'mobilenet_v1'];
+
+function defaultRuns(): string[] {
+  const large = process.env.GSA_BENCH_LARGE === '1';
+  return [
+    ...ALL.map((name) => `${name}@64`),
+    ...ALL.filter((name) => large || SMALL_AT_224.includes(name)).map((name) => `${name}@224`),
+  ];
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+async function child(run: string): Promise<RunResult> {
+  const [label, sizeText] = run.split('@') as [string, string];
+  const { backbone, options } = VARIANTS[label] ?? { backbone: label, options: {} };
+  const size = Number(sizeText);
+  const threads = process.env.GSA_BENCH_THREADS ? Number(process.env.GSA_BENCH_THREADS) : undefined;
+  const info = await useBackend('wasm', threads === undefined ? {} : { threads });
+  const steps = Number(process.env.GSA_BENCH_STEPS ?? 2);
+  const model = createBackbone(backbone, {
+    ...options,
+    inputShape: [size, size, 3],
+    numClasses: CLASSES,
+    seed: 1,
+  });
+  const images = tf.randomUniform([BATCH, size, size, 3], 0, 1, 'float32', 2);
+  const labels = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: BATCH }, (_, index) => index % CLASSES),
+      'int32',
+    ),
+    CLASSES,
+  );
+  const map = tf.variable(tf.zeros([1, size, size, 1]), true, 'attention_map');
+  const variables = [map, ...model.trainableWeights.map((weight) => weight.read() as tf.Variable)];
+  const optimizer = tf.train.adam(1e-4);
+  const step = async () => {
+    const loss = optimizer.minimize(
+      () =>
+        tf.losses.softmaxCrossEntropy(
+          labels,
+          model.apply(tf.mul(images, tf.sigmoid(map)), { training: true }) as tf.Tensor,
+        ) as tf.Scalar,
+      true,
+      variables,
+    )!;
+    await loss.data();
+    loss.dispose();
+  };
+  await step(); // warm-up: kernel setup, Adam's moments
+  const times: number[] = [];
+  for (let index = 0; index < steps; index++) {
+    const start = performance.now();
+    await step();
+    times.push(performance.now() - start);
+  }
+  return {
+    run,
+    backbone: label,
+    size,
+    parameters: countParameters(model),
+    backend: describeBackend(info),
+    medianMs: Math.round(median(times)),
+    minMs: Math.round(Math.min(...times)),
+    steps,
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
+
+function parent(): void {
+  const runs = (process.env.GSA_BENCH_RUNS?.split(',') ?? defaultRuns())
+    .map((run) => run.trim())
+    .filter(Boolean);
+  const self = fileURLToPath(import.meta.url);
+  const timeout = Number(process.env.GSA_BENCH_TIMEOUT_S ?? 600) * 1000;
+  const results: RunResult[] = [];
+  for (const run of runs) {
+    process.stderr.write(`bench: ${run} ...\n`);
+    const [backbone, size] = run.split('@') as [string, string];
+    const outcome = spawnSync(process.execPath, [...process.execArgv, self, '--child', run], {
+      encoding: 'utf8',
+      env: process.env,
+      timeout,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const line = outcome.stdout?.split('\n').find((text) => text.startsWith('RESULT '));
+    if (line) {
+      results.push(JSON.parse(line.slice('RESULT '.length)) as RunResult);
+    } else {
+      const reason =
+        outcome.error?.message ??
+        (outcome.stderr || outcome.stdout || 'no result').trim().split('\n').pop()!.slice(0, 200);
+      results.push({ run, backbone, size: Number(size), error: reason });
+    }
+  }
+  const rows = results.map((result) => [
+    result.backbone,
+    `${result.size}x${result.size}`,
+    result.parameters === undefined ? '-' : result.parameters.toLocaleString('en-US'),
+    result.medianMs === undefined ? '-' : String(result.medianMs),
+    result.peakRssMiB === undefined ? '-' : String(result.peakRssMiB),
+    result.error ?? '',
+  ]);
+  const header = ['backbone', 'input', 'parameters', 'ms/step', 'peak RSS MiB', 'note'];
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
+  );
+  const format = (row: string[]) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column]!))
+      .join('  ')
+      .trimEnd();
+  const backend = results.find((result) => result.backend)?.backend ?? 'wasm';
+  console.log(
+    `\nTraining step on ${backend}: batch ${BATCH}, ${CLASSES} classes, sigmoid map x image, cross-entropy, Adam (${availableParallelism()} cores; median of ${results[0]?.steps ?? '-'} steps after a warm-up)`,
+  );
+  console.log(format(header));
+  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const row of rows) console.log(format(row));
+  const out = resolve(
+    process.env.GSA_BENCH_OUT ?? resolve(dirname(self), '../bench-results/train-step.json'),
+  );
+  mkdirSync(dirname(out), { recursive: true });
+  const report = {
+    benchmark: 'backbones-train-step',
+    date: new Date().toISOString(),
+    cores: availableParallelism(),
+    batch: BATCH,
+    classes: CLASSES,
+    results,
+  };
+  writeFileSync(`${out}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+  renameSync(`${out}.tmp`, out);
+  console.log(`\nwritten: ${out}`);
+}
+
+const childIndex = process.argv.indexOf('--child');
+if (childIndex >= 0) {
+  const run = process.argv[childIndex + 1]!;
+  try {
+    console.log(`RESULT ${JSON.stringify(await child(run))}`);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const [backbone, size] = run.split('@') as [string, string];
+    console.log(
+      `RESULT ${JSON.stringify({ run, backbone, size: Number(size), error: message.split('\n')[0] })}`,
+    );
+  }
+  process.exit(0);
+} else {
+  parent();
+}

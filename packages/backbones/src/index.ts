@@ -1,0 +1,80 @@
+// @gsa/backbones: image CNNs by name, built layer for layer as torchvision
+// builds them, with torchvision (safetensors) and tfjs weights. Takes
+// @tensorflow/tfjs-core and -layers as peers and never picks a backend.
+export {
+  createBackbone,
+  registerBackbone,
+  listBackbones,
+  backboneDefinition,
+  type BackboneName,
+  type BackboneFamily,
+  type BackboneDefinition,
+  type BackboneSummary,
+  type BackboneOptionsByName,
+} from './registry.js';
+export type {
+  BackboneOptions,
+  BackboneOutput,
+  WeightInit,
+  InputNormalization,
+  SmallCnnOptions,
+  VggOptions,
+  VggLayerList,
+  ResNetOptions,
+  DenseNetOptions,
+  GoogLeNetOptions,
+  MobileNetV1Options,
+} from './types.js';
+export { smallCnn } from './architectures/smallcnn.js';
+export { vgg, VGG_LAYERS } from './architectures/vgg.js';
+export { resNet, basicBlock, bottleneckBlock } from './architectures/resnet.js';
+export { denseNet, denseBlock, transition, type DenseBlockSpec } from './architectures/densenet.js';
+export {
+  googLeNet,
+  inceptionModule,
+  basicConv2d,
+  type InceptionChannels,
+} from './architectures/googlenet.js';
+export { mobileNetV1 } from './architectures/mobilenet.js';
+export {
+  NetworkBuilder,
+  torchPoolOutputSize,
+  type KernelInit,
+  type BiasInit,
+  type Conv2dSpec,
+  type MaxPool2dSpec,
+} from './architectures/network-builder.js';
+export { scaleChannels } from './architectures/common.js';
+export * from './layers/index.js';
+export { countParameters } from './model-tools/parameters.js';
+export { replaceHead } from './model-tools/head.js';
+export { freezeUpTo, unfreezeAll, frozenLayerNames } from './model-tools/freeze.js';
+export { featureLayerName, featureExtractor } from './model-tools/graph.js';
+export {
+  loadWeights,
+  saveTorchvisionWeights,
+  type LoadWeightsFromOptions,
+  type WeightsFormat,
+} from './weights/load-weights.js';
+export {
+  WeightsMismatchError,
+  type WeightsReport,
+  type LoadWeightsOptions,
+} from './weights/report.js';
+export type { WeightsSource } from './weights/sources.js';
+export {
+  loadTorchvisionWeightsFromBytes,
+  encodeTorchvisionWeights,
+  torchvisionNames,
+} from './weights/torchvision.js';
+export { fileSystemHandler, layersModelHandler, loadLayersWeights } from './weights/tfjs-layers.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  toFloat32Array,
+  SafetensorsError,
+  type SafetensorsDtype,
+  type SafetensorsEntry,
+  type SafetensorsFile,
+  type SafetensorsInput,
+} from './weights/safetensors.js';

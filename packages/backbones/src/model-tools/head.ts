@@ -1,0 +1,93 @@
+import * as tfl from '@tensorflow/tfjs-layers';
+import { inboundLayers } from './graph.js';
+
+type LayerConstructor = new (args: Record<string, unknown>) => tfl.layers.Layer;
+
+/** PyTorch's nn.Linear / nn.Conv2d initialisation, U(+-1/sqrt(fan_in)). */
+function torchDefaultInitializer(fanIn: number, seed: number | undefined) {
+  const bound = 1 / Math.sqrt(fanIn);
+  return tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed });
+}
+
+function replaceOutput(
+  output: tfl.SymbolicTensor,
+  numClasses: number,
+  seed: number | undefined,
+): tfl.SymbolicTensor {
+  // Parameterless layers after the classifier (MobileNet's final reshape).
+  const trailing: tfl.layers.Layer[] = [];
+  let head = output.sourceLayer;
+  const noClassifier = () =>
+    new Error(
+      `replaceHead: the output ${output.sourceLayer.name} does not end in a classifier (a Dense or 1x1 Conv2D layer); build the backbone with output: 'logits'.`,
+    );
+  while (head.weights.length === 0) {
+    trailing.unshift(head);
+    const previous = inboundLayers(head);
+    if (previous.length !== 1) throw noClassifier();
+    head = previous[0]!;
+  }
+  const className = head.getClassName();
+  const input = head.inboundNodes[0]!.inputTensors[0]!;
+  const fanIn = input.shape[input.shape.length - 1]!;
+  const kernelInitializer = torchDefaultInitializer(fanIn, seed);
+  const biasInitializer = torchDefaultInitializer(fanIn, seed === undefined ? undefined : seed + 1);
+  let x: tfl.SymbolicTensor;
+  if (className === 'Dense') {
+    x = tfl.layers
+      .dense({ name: head.name, units: numClasses, kernelInitializer, biasInitializer })
+      .apply(input) as tfl.SymbolicTensor;
+  } else if (className === 'Conv2D') {
+    const { kernelSize, padding } = head.getConfig() as {
+      kernelSize: number[];
+      padding: 'same' | 'valid';
+    };
+    x = tfl.layers
+      .conv2d({
+        name: head.name,
+        filters: numClasses,
+        kernelSize,
+        padding,
+        kernelInitializer,
+        biasInitializer,
+      })
+      .apply(input) as tfl.SymbolicTensor;
+  } else {
+    throw noClassifier();
+  }
+  for (const layer of trailing) {
+    const config = { ...layer.getConfig() };
+    if (layer.getClassName() === 'Reshape') config['targetShape'] = [numClasses];
+    x = new (layer.constructor as LayerConstructor)(config).apply(x) as tfl.SymbolicTensor;
+  }
+  return x;
+}
+
+/**
+ * A model with a new classifier for `numClasses` classes (PyTorch's fresh
+ * nn.Linear initialisation; named as the old one, so torchvision names still
+ * map) on every output (GoogLeNet's auxiliary heads too). Every other layer,
+ * and its weights, is shared with `model`: keep training the new model, and
+ * do not dispose the old one while you use it.
+ */
+export function replaceHead(
+  model: tfl.LayersModel,
+  numClasses: number,
+  options: { seed?: number } = {},
+): tfl.LayersModel {
+  if (!Number.isInteger(numClasses) || numClasses < 1) {
+    throw new Error(`replaceHead: numClasses must be a positive integer; got ${numClasses}.`);
+  }
+  const outputs = model.outputs.map((output, index) =>
+    replaceOutput(
+      output,
+      numClasses,
+      options.seed === undefined ? undefined : options.seed + 2 * index,
+    ),
+  );
+  return tfl.model({
+    inputs: model.inputs,
+    outputs: outputs.length === 1 ? outputs[0]! : outputs,
+    name: model.name,
+  });
+}
