@@ -2,7 +2,7 @@
 // install the tarballs into a scratch project outside the workspace with npm,
 // and import each public entry point from plain Node ESM.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { publicPackages, repoRoot, type PublicPackage } from './workspace.js';
@@ -61,8 +61,14 @@ afterAll(() => {
 });
 
 describe('every public package packs, installs and imports on its own', () => {
-  it('finds the public packages', () => {
+  it('finds the public packages, and depends on each so that turbo builds them first', () => {
     expect(packages.map((pkg) => pkg.name)).toContain('@gsa/backends');
+    const manifest = JSON.parse(
+      readFileSync(join(repoRoot, 'tooling/publish-check/package.json'), 'utf8'),
+    ) as {
+      devDependencies: Record<string, string>;
+    };
+    for (const pkg of packages) expect(manifest.devDependencies[pkg.name]).toBe('workspace:*');
   });
 
   it.each(packages.map((pkg) => [pkg.name, pkg] as const))(
