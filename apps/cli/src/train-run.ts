@@ -16,6 +16,7 @@ import {
 } from '@gsa/data';
 import {
   deployableModel,
+  settleBatchNormStatistics,
   metricsJsonlWriter,
   progressCallback,
   trainTwoPhase,
@@ -217,6 +218,8 @@ export async function runTraining(
     process.removeListener('SIGINT', onSignal);
   }
 
+  // The moving batch-norm statistics lag the weights in short runs; let them catch up.
+  await settleBatchNormStatistics(backbone, trainImages, result.map, { batchSize: config.batch });
   const deployed = deployableModel(backbone, result.map);
   await saveModelToDirectory(deployed, join(config.out, 'model'));
   writeJsonAtomic(join(config.out, 'model', 'gsa.json'), {

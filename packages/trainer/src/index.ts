@@ -24,6 +24,7 @@ export {
 } from './callbacks.js';
 export { epochPermutation } from './permutation.js';
 export { deployableModel } from './deployable-model.js';
+export { settleBatchNormStatistics } from './settle-batch-norm.js';
 export type {
   EpochMetrics,
   StepInfo,
