@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
 import { createBackbone, loadWeights } from './index.js';
 import { decodePng } from './test-support/png.fixture.js';
 import { describeWithSharedData, sharedData } from './test-support/paths.fixture.js';
@@ -42,6 +43,60 @@ function faceBatch(directory: string, faces: Face[]): tf.Tensor4D {
     return tf.sub(tf.div(tf.tile(grey, [1, 1, 1, 3]), 127.5), 1) as tf.Tensor4D;
   });
 }
+
+/** A 3x5 grey PNG whose rows use filters 0 to 4 on the same bytes (CRCs left at zero: not read). */
+function handMadePng(rows: number[][]): Uint8Array {
+  const chunk = (type: string, body: Uint8Array) => {
+    const out = new Uint8Array(12 + body.length);
+    new DataView(out.buffer).setUint32(0, body.length);
+    out.set(new TextEncoder().encode(type), 4);
+    out.set(body, 8);
+    return out;
+  };
+  const header = new Uint8Array(13);
+  new DataView(header.buffer).setUint32(0, rows[0]!.length);
+  new DataView(header.buffer).setUint32(4, rows.length);
+  header.set([8, 0, 0, 0, 0], 8);
+  const raw: number[] = [];
+  rows.forEach((row, y) => {
+    const filter = y % 5;
+    raw.push(filter);
+    row.forEach((value, x) => {
+      const left = x > 0 ? row[x - 1]! : 0;
+      const up = y > 0 ? rows[y - 1]![x]! : 0;
+      const upLeft = x > 0 && y > 0 ? rows[y - 1]![x - 1]! : 0;
+      const estimate = left + up - upLeft;
+      const [a, b, c] = [
+        Math.abs(estimate - left),
+        Math.abs(estimate - up),
+        Math.abs(estimate - upLeft),
+      ];
+      const paeth = a <= b && a <= c ? left : b <= c ? up : upLeft;
+      const predictor = [0, left, up, (left + up) >> 1, paeth][filter]!;
+      raw.push((value - predictor) & 0xff);
+    });
+  });
+  const parts = [
+    new Uint8Array([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Uint8Array.from(raw))),
+    chunk('IEND', new Uint8Array()),
+  ];
+  return Uint8Array.from(parts.flatMap((part) => Array.from(part)));
+}
+
+it('decodes PNG rows under each of the five filters', () => {
+  const rows = [
+    [10, 200, 30],
+    [40, 5, 250],
+    [0, 255, 128],
+    [90, 91, 92],
+    [7, 180, 60],
+  ];
+  const png = decodePng(handMadePng(rows));
+  expect([png.width, png.height, png.channels]).toEqual([3, 5, 1]);
+  expect(Array.from(png.data)).toEqual(rows.flat());
+});
 
 describeWithSharedData('orl', 'a linear probe on MobileNet v1 0.25 features', (orl) => {
   const weights = sharedData('weights/mobilenet_v1_025_224');

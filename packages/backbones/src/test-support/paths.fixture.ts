@@ -23,7 +23,7 @@ export function sharedData(relativePath: string): string | undefined {
 
 /** The name of a skipped test that says which data it lacks and how to provide it. */
 export function missingDataMessage(relativePath: string): string {
-  return `skipped: shared data ${relativePath} not found in ${sharedDataDir()} (set GSA_DATA_DIR)`;
+  return `needs the shared data ${relativePath}, not found in ${sharedDataDir()} (set GSA_DATA_DIR); skipped`;
 }
 
 /**
@@ -36,6 +36,7 @@ export function describeWithSharedData(
   body: (path: string) => void,
 ): void {
   const path = sharedData(relativePath);
+  if (path === undefined) console.warn(`${name}: ${missingDataMessage(relativePath)}`);
   describe(name, () => {
     if (path === undefined) {
       it.skip(missingDataMessage(relativePath), () => undefined);
