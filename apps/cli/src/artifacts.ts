@@ -1,11 +1,11 @@
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { classCounts, decodeImage, imageCount, preprocessImage } from '@gsa/data';
+import { decodeImage, preprocessImage } from '@gsa/data';
 import { overlayHeatmap } from '@gsa/viz';
 import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
 import type { TrainConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
-import { loadData, type TrainedRun } from './train-run.js';
+import { type TrainedRun } from './train-run.js';
 
 /** The run directory's human-facing files: the map as PNG and .npy, and report.html. */
 export async function writeRunArtifacts(
@@ -129,21 +129,4 @@ export async function renderRunMap(runDirectory: string, overlay?: string): Prom
     paths.push(path);
   }
   return paths;
-}
-
-/** A text summary of a data SPEC: counts per class, image size, and whether every image has it. */
-export async function inspectDataset(spec: string): Promise<string> {
-  const set = await loadData(spec, undefined, false);
-  const counts = classCounts(set);
-  const lines = [
-    `${spec}: ${imageCount(set)} images of ${set.metadata.height}x${set.metadata.width}x${set.metadata.channels} (every image the same size: structured)`,
-    ...set.classNames.map((name, index) => `  ${name}: ${counts[index]}`),
-  ];
-  if (set.splits) {
-    const bySplit = new Map<string, number>();
-    for (const split of set.splits) bySplit.set(split, (bySplit.get(split) ?? 0) + 1);
-    lines.push(`  splits: ${[...bySplit].map(([name, count]) => `${name} ${count}`).join(', ')}`);
-  }
-  if (set.groups) lines.push(`  groups: ${new Set(set.groups).size}`);
-  return lines.join('\n');
 }

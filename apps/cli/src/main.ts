@@ -208,7 +208,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('counts per class, image size, the structured check')
     .argument('<spec>', 'a data SPEC, as for train --data')
     .action(async (spec: string) => {
-      const { inspectDataset } = await import('./artifacts.js');
+      const { inspectDataset } = await import('./inspect.js');
       output.result(await inspectDataset(spec));
     });
 
