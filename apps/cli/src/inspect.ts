@@ -1,13 +1,75 @@
-import { classCounts, imageCount } from '@gsa/data';
+import { classCounts, imageCount, type ImageSet } from '@gsa/data';
 import { loadData } from './train-run.js';
 
 /** A text summary of a data SPEC: counts per class, image size, and whether every image has it. */
 export async function inspectDataset(spec: string): Promise<string> {
-  const set = await loadData(spec, undefined, false);
-  const counts = classCounts(set);
+  return describeImageSet(spec, await loadData(spec, undefined, false));
+}
+
+/** Counts like `{ CT: 12, MR: 3 }` as `CT (12), MR (3)`. */
+function counts(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0 || entries.some(([, count]) => typeof count !== 'number'))
+    return undefined;
+  return entries.map(([name, count]) => `${name} (${String(count)})`).join(', ');
+}
+
+/**
+ * What DICOM and NIfTI sets add: modality, source sizes, bit depth, window,
+ * orientation, patient counts. Only what the loader put in metadata.details,
+ * which holds no header identifier.
+ */
+function medicalLines(set: ImageSet): string[] {
+  const details = set.metadata.details ?? {};
+  const lines: string[] = [];
+  const tallied: [string, string][] = [
+    ['modality', 'modality'],
+    ['sourceSizes', 'source sizes (rows x columns)'],
+    ['sourceShapes', 'source shapes (x y z)'],
+    ['bitsStored', 'bits stored'],
+    ['dataType', 'data type'],
+    ['photometric', 'photometric interpretation'],
+    ['transferSyntax', 'transfer syntax'],
+    ['orientation', 'stored orientation'],
+    ['slices', 'slices'],
+    ['laterality', 'laterality'],
+  ];
+  for (const [key, label] of tallied) {
+    const text = counts(details[key]);
+    if (text !== undefined) lines.push(`  ${label}: ${text}`);
+    else if (typeof details[key] === 'string') lines.push(`  ${label}: ${details[key]}`);
+  }
+  if (typeof details.window === 'string') {
+    const fromFiles = counts(details.fileWindows);
+    lines.push(
+      `  window: ${details.window}${fromFiles === undefined ? '' : ` (the files' center,width: ${fromFiles})`}`,
+    );
+  }
+  if (typeof details.orient === 'string') lines.push(`  reoriented: ${details.orient}`);
+  if (typeof details.patients === 'number') {
+    const studies = typeof details.studies === 'number' ? `, studies: ${details.studies}` : '';
+    lines.push(`  patients: ${details.patients}${studies}`);
+  }
+  if (typeof details.groupNames === 'string') lines.push(`  group names: ${details.groupNames}`);
+  if (typeof details.unlabelled === 'number' && details.unlabelled > 0) {
+    lines.push(`  not in the labels file (skipped): ${details.unlabelled}`);
+  }
+  if (Array.isArray(details.flipped) && details.flipped.length > 0) {
+    const rule =
+      typeof details.flipLaterality === 'string' ? ` (laterality ${details.flipLaterality})` : '';
+    lines.push(`  flipped horizontally: ${details.flipped.length}${rule}`);
+  }
+  return lines;
+}
+
+/** The `gsa datasets inspect` text for a loaded set. */
+export function describeImageSet(spec: string, set: ImageSet): string {
+  const classes = classCounts(set);
+  const { source, height, width, channels } = set.metadata;
   const lines = [
-    `${spec}: ${imageCount(set)} images of ${set.metadata.height}x${set.metadata.width}x${set.metadata.channels} (every image the same size: structured)`,
-    ...set.classNames.map((name, index) => `  ${name}: ${counts[index]}`),
+    `${spec}: ${imageCount(set)} images of ${height}x${width}x${channels} (every image the same size: structured)`,
+    ...set.classNames.map((name, index) => `  ${name}: ${classes[index]}`),
   ];
   if (set.splits) {
     const bySplit = new Map<string, number>();
@@ -15,5 +77,6 @@ export async function inspectDataset(spec: string): Promise<string> {
     lines.push(`  splits: ${[...bySplit].map(([name, count]) => `${name} ${count}`).join(', ')}`);
   }
   if (set.groups) lines.push(`  groups: ${new Set(set.groups).size}`);
+  if (source === 'dicom' || source === 'nifti') lines.push(...medicalLines(set));
   return lines.join('\n');
 }

@@ -48,12 +48,41 @@ export {
   type IdridTask,
 } from './sources/idrid.js';
 export {
+  loadDicom,
+  listDicomFiles,
+  DICOM_KEY_COLUMNS,
+  type DicomGroupBy,
+  type DicomLabelKey,
+  type DicomOptions,
+} from './sources/dicom/dicom.js';
+export {
+  decodeDicom,
+  readDicomHeader,
+  applyWindow,
+  DICOM_SUPPORTED_TRANSFER_SYNTAXES,
+  DICOM_UNSUPPORTED_TRANSFER_SYNTAXES,
+  type DecodedDicom,
+  type DicomHeader,
+} from './sources/dicom/decode-dicom.js';
+export { loadNifti, type NiftiOptions, type NiftiSliceIndex } from './sources/nifti/nifti.js';
+export {
+  readNifti,
+  readNiftiHeader,
+  extractSlice,
+  canonicalShape,
+  type NiftiHeader,
+  type NiftiVolume,
+} from './sources/nifti/read-nifti.js';
+export { parseWindow, type IntensityWindow } from './sources/medical-labels.js';
+export {
   loadDataset,
   parseDatasetSpec,
   detectDatasetKind,
+  DATASET_SPEC_SYNTAX,
   type DatasetKind,
   type DatasetOptions,
   type DatasetSpec,
+  type SpecOptions,
 } from './sources/load-dataset.js';
 
 // Image sets

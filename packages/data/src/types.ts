@@ -53,7 +53,7 @@ export interface PreprocessingSummary {
 
 /** Where a set came from and what shape its images have. */
 export interface ImageSetMetadata {
-  /** Which loader made it: 'folder', 'medmnist', 'jaffe', 'idrid', 'synthetic' or 'tensor'. */
+  /** Which loader made it: 'folder', 'medmnist', 'jaffe', 'idrid', 'dicom', 'nifti', 'synthetic' or 'tensor'. */
   readonly source: string;
   /** The folder or file it was read from, if any. */
   readonly location?: string;

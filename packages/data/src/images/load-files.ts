@@ -11,7 +11,7 @@ import {
   validatePreprocessOptions,
   type PreprocessOptions,
 } from '../preprocess/preprocess.js';
-import type { LazyImages } from '../types.js';
+import type { LazyImages, RawImage } from '../types.js';
 import { lazyImages } from './lazy-images.js';
 
 /** How a loader reads its images: preprocessing plus eager or lazy loading. */
@@ -28,6 +28,15 @@ export interface FileEntry {
   /** Mirror horizontally after cropping (IDRiD right eyes). */
   readonly flip?: boolean;
 }
+
+/** How files become pixels: decodeImage/readImageHeader by default; DICOM and NIfTI bring their own. */
+export interface ImageReader {
+  decode(file: string): Promise<RawImage>;
+  /** Size without decoding the pixels where possible (lazy loading reads every header up front). */
+  header(file: string): Promise<{ width: number; height: number; channels: number }>;
+}
+
+const IMAGE_FILES: ImageReader = { decode: decodeImage, header: readImageHeader };
 
 export interface LoadedPixels {
   readonly images: tf.Tensor4D | LazyImages;
@@ -55,18 +64,19 @@ function outputSize(
 export async function loadFiles(
   entries: readonly FileEntry[],
   options: LoadOptions = {},
+  reader: ImageReader = IMAGE_FILES,
 ): Promise<LoadedPixels> {
   validatePreprocessOptions(options);
   if (entries.length === 0) throw new DataError('no image files to load');
   const concurrency = options.concurrency ?? 4;
   const process = async (entry: FileEntry): Promise<Float32Array> =>
-    preprocessImage(await decodeImage(entry.file), options, entry.flip ?? false, entry.file).data;
+    preprocessImage(await reader.decode(entry.file), options, entry.flip ?? false, entry.file).data;
 
   if (options.lazy) {
     // Read every header now so that mixed sizes and bad files fail here, not mid-training.
     const sizes = await mapLimit(entries, concurrency * 2, async (entry) => ({
       name: entry.file,
-      ...outputSize(await readImageHeader(entry.file), options),
+      ...outputSize(await reader.header(entry.file), options),
     }));
     assertSameSize(sizes);
     const { height, width, channels } = sizes[0]!;
@@ -91,7 +101,7 @@ export async function loadFiles(
   let mismatch = false;
   await mapLimit(entries, concurrency, async (entry, i) => {
     const image = preprocessImage(
-      await decodeImage(entry.file),
+      await reader.decode(entry.file),
       options,
       entry.flip ?? false,
       entry.file,

@@ -4,7 +4,12 @@ import type * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
 import { zipSync } from 'fflate';
 import { cleanupScratch, scratchDir, testPixels, writeImage } from '../test-helpers.fixture.js';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { detectDatasetKind, loadDataset, parseDatasetSpec } from './load-dataset.js';
+
+const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 beforeAll(async () => {
   await useBackend('cpu');
@@ -29,6 +34,46 @@ describe('parseDatasetSpec', () => {
     expect(parseDatasetSpec('./faces')).toEqual({ path: './faces' });
     expect(() => parseDatasetSpec('folder:')).toThrow(/names no path after 'folder:'/);
     expect(() => parseDatasetSpec('  ')).toThrow(/the dataset is empty/);
+  });
+
+  it('reads dicom: and nifti: settings after ?, and names the syntax for unknown kinds and settings', () => {
+    expect(
+      parseDatasetSpec(
+        'dicom:/d/ct?window=40,400&flip=R&group=study&salt=none&key=patient&labels=my%20labels.csv',
+      ),
+    ).toEqual({
+      kind: 'dicom',
+      path: '/d/ct',
+      options: {
+        window: { center: 40, width: 400 },
+        flipLaterality: 'R',
+        groupBy: 'study',
+        salt: false,
+        labelKey: 'patient',
+        labelsFile: 'my labels.csv',
+      },
+    });
+    expect(parseDatasetSpec('dicom:/d/ct?flip=right-eyes.txt&window=minmax').options).toEqual({
+      flip: 'right-eyes.txt',
+      window: 'minmax',
+    });
+    expect(parseDatasetSpec('nifti:/d/brain.nii.gz?axis=1&index=middle&orient=stored')).toEqual({
+      kind: 'nifti',
+      path: '/d/brain.nii.gz',
+      options: { axis: 1, index: 'middle', orient: 'stored' },
+    });
+    expect(parseDatasetSpec('nifti:/d?index=12').options).toEqual({ index: 12 });
+    expect(() => parseDatasetSpec('dicom:/d?axis=2')).toThrow(
+      /unknown setting 'axis' for dicom:; use labels, key, window, flip, group, salt/,
+    );
+    expect(() => parseDatasetSpec('nifti:/d?axis=3')).toThrow(/axis=3: expected 0, 1, 2/);
+    expect(() => parseDatasetSpec('nifti:/d?index=-1')).toThrow(/non-negative integer or 'middle'/);
+    expect(() => parseDatasetSpec('dicom:/d?window=40')).toThrow(
+      /window '40' is not file, range, minmax or CENTER,WIDTH/,
+    );
+    expect(() => parseDatasetSpec('dicm:/d')).toThrow(
+      /unknown dataset kind 'dicm:'.*dicom:DIR\[\?labels=FILE&key=file\|sop\|patient.*nifti:FILE_OR_DIR\[\?labels=FILE&axis=0\|1\|2/,
+    );
   });
 });
 
@@ -60,6 +105,24 @@ describe('loadDataset and detectDatasetKind', () => {
       /is a file but not a MedMNIST \.npz/,
     );
     await expect(detectDatasetKind(scratchDir())).rejects.toThrow(/cannot tell what .* holds/);
+
+    const dicom = scratchDir();
+    await mkdir(join(dicom, 'a'));
+    await copyFile(join(FIXTURES, 'dicom', 'mono2.dcm'), join(dicom, 'a', 'x.dcm'));
+    await writeFile(join(dicom, 'labels.csv'), 'file,label\na/x.dcm,yes\n');
+    expect(await detectDatasetKind(dicom)).toBe('dicom');
+    expect(await detectDatasetKind(join(FIXTURES, 'nifti'))).toBe('nifti');
+    expect(await detectDatasetKind(join(FIXTURES, 'nifti', 'volume.nii.gz'))).toBe('nifti');
+    const fromDicom = await loadDataset(`dicom:${dicom}?window=200,1000&flip=R&salt=none`, {
+      size: 4,
+    });
+    expect((fromDicom.images as tf.Tensor4D).shape).toEqual([1, 4, 4, 1]);
+    expect(fromDicom.metadata.details).toMatchObject({ window: '200,1000', flipped: ['a/x.dcm'] });
+    expect(fromDicom.groups).toEqual(['PHI-4711-SECRET']);
+    (fromDicom.images as tf.Tensor4D).dispose();
+    const fromNifti = await loadDataset(join(FIXTURES, 'nifti'));
+    expect((fromNifti.images as tf.Tensor4D).shape).toEqual([4, 5, 7, 1]);
+    (fromNifti.images as tf.Tensor4D).dispose();
 
     const set = await loadDataset(csv, { channels: 3 });
     expect((set.images as tf.Tensor4D).shape).toEqual([1, 4, 4, 3]);
