@@ -1,4 +1,4 @@
-import { stratifiedKFold } from './folds.js';
+import { groupKFold, stratifiedKFold } from './folds.js';
 
 describe('stratifiedKFold', () => {
   const labels = [
@@ -38,5 +38,30 @@ describe('stratifiedKFold', () => {
   it('rejects impossible splits', () => {
     expect(() => stratifiedKFold([0, 1], 3)).toThrow(/cannot fill/);
     expect(() => stratifiedKFold(labels, 1)).toThrow(/>= 2/);
+  });
+});
+
+describe('groupKFold', () => {
+  // 12 patients with 1 to 6 images each (42 images).
+  const groups = Array.from({ length: 12 }, (_, p) =>
+    new Array<string>((p % 6) + 1).fill(`patient-${p}`),
+  ).flat();
+
+  it('puts every patient in exactly one validation fold, with close fold sizes', () => {
+    const folds = groupKFold(groups, 4, 3);
+    const seen = folds.flatMap((f) => f.validationIndices).sort((a, b) => a - b);
+    expect(seen).toEqual(groups.map((_, i) => i));
+    for (const fold of folds) {
+      const inside = new Set(fold.validationIndices.map((i) => groups[i]));
+      expect(fold.trainIndices.some((i) => inside.has(groups[i]!))).toBe(false);
+    }
+    // 42 images over 4 folds: the greedy balance keeps each within one largest group (6) of 10.5.
+    for (const fold of folds)
+      expect(Math.abs(fold.validationIndices.length - 10.5)).toBeLessThan(6);
+    expect(groupKFold(groups, 4, 3)).toEqual(folds);
+  });
+
+  it('needs at least as many groups as folds', () => {
+    expect(() => groupKFold(['a', 'a', 'b'], 3)).toThrow(/2 groups cannot fill 3 folds/);
   });
 });

@@ -38,3 +38,39 @@ export function stratifiedKFold(labels: readonly number[], folds: number, seed =
     return { trainIndices, validationIndices };
   });
 }
+
+/**
+ * Seeded group k-fold: every group (a patient, a subject) lands in exactly one
+ * validation fold. Groups are shuffled, then each goes to the fold with the
+ * fewest samples so far, so fold sizes stay close whatever the group sizes.
+ */
+export function groupKFold(groups: readonly string[], folds: number, seed = 0): Fold[] {
+  if (!Number.isInteger(folds) || folds < 2)
+    throw new RangeError(`folds must be an integer >= 2, got ${folds}`);
+  const members = new Map<string, number[]>();
+  groups.forEach((group, position) => {
+    const list = members.get(group) ?? [];
+    list.push(position);
+    members.set(group, list);
+  });
+  if (members.size < folds)
+    throw new RangeError(
+      `${members.size} groups cannot fill ${folds} folds (a group stays in one)`,
+    );
+  const foldOf = new Int32Array(groups.length);
+  const sizes = new Array<number>(folds).fill(0);
+  const order = shuffled([...members.keys()].sort(), mulberry32(seed));
+  // Largest groups first keeps the greedy balance tight; the shuffle breaks ties.
+  order.sort((a, b) => members.get(b)!.length - members.get(a)!.length);
+  for (const group of order) {
+    const fold = sizes.indexOf(Math.min(...sizes));
+    for (const position of members.get(group)!) foldOf[position] = fold;
+    sizes[fold] = sizes[fold]! + members.get(group)!.length;
+  }
+  return Array.from({ length: folds }, (_, fold) => {
+    const trainIndices: number[] = [];
+    const validationIndices: number[] = [];
+    foldOf.forEach((f, position) => (f === fold ? validationIndices : trainIndices).push(position));
+    return { trainIndices, validationIndices };
+  });
+}

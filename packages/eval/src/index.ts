@@ -12,7 +12,7 @@ export {
   type ClassificationReport,
   type KappaWeighting,
 } from './metrics.js';
-export { stratifiedKFold, type Fold } from './folds.js';
+export { groupKFold, stratifiedKFold, type Fold } from './folds.js';
 export { mulberry32, shuffled, type RandomSource } from './random.js';
 export {
   runPaperProtocol,

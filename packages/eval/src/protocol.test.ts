@@ -74,6 +74,28 @@ describe('runPaperProtocol', () => {
     expect(finalRun.evaluation).toBe(testSet);
   });
 
+  it('keeps every group (patient) on one side of each fold when the training set has groups', async () => {
+    const runs: TrainingRun[] = [];
+    const groups = trainingSet.indices.map((index) => `patient-${Math.floor(index / 5)}`);
+    await runPaperProtocol({ ...trainingSet, groups }, testSet, fakeTrainer(runs), {
+      epochs: 10,
+      folds: 4,
+      topEpochs: 2,
+    });
+    const foldRuns = runs.filter((r) => r.stage.kind === 'fold');
+    expect(foldRuns).toHaveLength(4);
+    for (const run of foldRuns) {
+      const validation = new Set(run.evaluation.groups);
+      expect(run.train.groups!.some((group) => validation.has(group))).toBe(false);
+      run.evaluation.indices.forEach((index, i) =>
+        expect(run.evaluation.groups![i]).toBe(`patient-${Math.floor(index / 5)}`),
+      );
+    }
+    expect(foldRuns.flatMap((r) => r.evaluation.indices).sort((a, b) => a - b)).toEqual(
+      trainingSet.indices,
+    );
+  });
+
   it('breaks ties in validation accuracy towards the earlier epoch', async () => {
     const flat = (run: TrainingRun): number[] =>
       run.stage.kind === 'final' ? testCurve.slice(0, 6) : [0.5, 0.7, 0.7, 0.6, 0.7, 0.1];

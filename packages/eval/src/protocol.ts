@@ -1,10 +1,12 @@
-import { stratifiedKFold } from './folds.js';
+import { groupKFold, stratifiedKFold } from './folds.js';
 import { mean, standardDeviation } from './statistics.js';
 
 /** A set of samples named by index into some dataset the trainer knows, with their labels. */
 export interface LabelledSet {
   readonly indices: readonly number[];
   readonly labels: readonly number[];
+  /** The group of each sample (patient, subject): given, the CV folds never split a group. */
+  readonly groups?: readonly string[];
 }
 
 export interface TrainingRun {
@@ -54,6 +56,7 @@ function subset(set: LabelledSet, positions: readonly number[]): LabelledSet {
   return {
     indices: positions.map((p) => set.indices[p] as number),
     labels: positions.map((p) => set.labels[p] as number),
+    ...(set.groups ? { groups: positions.map((p) => set.groups![p] as string) } : {}),
   };
 }
 
@@ -66,8 +69,8 @@ function checkCurve(curve: readonly number[], epochs: number, what: string): voi
 }
 
 /**
- * The protocol of the paper's Table 2. Stratified k-fold CV on the training
- * set only (the test set is never seen while choosing) gives a validation
+ * The protocol of the paper's Table 2. Stratified k-fold CV (group k-fold
+ * when the training set has groups) on the training set only (the test set is never seen while choosing) gives a validation
  * curve per fold; the `topEpochs` epochs with the best mean validation
  * accuracy are selected (ties go to the earlier epoch); a final model is
  * trained on the whole training set while the test set is scored each epoch;
@@ -94,7 +97,12 @@ export async function runPaperProtocol(
   }
 
   const foldValidationAccuracies: (readonly number[])[] = [];
-  const splits = stratifiedKFold(trainingSet.labels, folds, seed);
+  if (trainingSet.groups && trainingSet.groups.length !== trainingSet.indices.length) {
+    throw new RangeError('every training sample needs one group');
+  }
+  const splits = trainingSet.groups
+    ? groupKFold(trainingSet.groups, folds, seed)
+    : stratifiedKFold(trainingSet.labels, folds, seed);
   for (const [fold, split] of splits.entries()) {
     const curve = await trainer({
       train: subset(trainingSet, split.trainIndices),
