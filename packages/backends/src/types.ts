@@ -1,5 +1,5 @@
 /** A TensorFlow.js backend gsa can run on. */
-export type BackendName = 'cpu' | 'wasm' | 'webgpu' | 'tensorflow';
+export type BackendName = 'cpu' | 'wasm' | 'webgl' | 'webgpu' | 'tensorflow';
 
 /** What `useBackend` chose and how it runs. */
 export interface BackendInfo {
@@ -8,7 +8,7 @@ export interface BackendInfo {
   simd: boolean;
   /** Compute threads: wasm's pthread pool, 1 for single-threaded JS or wasm, 0 where the backend manages its own (GPU, libtensorflow). */
   threads: number;
-  /** The GPU adapter (webgpu) or device (tensorflow), in words. */
+  /** The GPU adapter (webgpu), renderer (webgl) or device (tensorflow), in words. */
   adapter?: string;
   /** Why `auto` chose this backend. */
   reason?: string;
@@ -23,7 +23,13 @@ export interface UseBackendOptions {
    * wasm single-threaded.
    */
   threads?: number;
-  /** webgpu: refuse software adapters such as SwiftShader (what `auto` asks). */
+  /**
+   * wasm in a browser: the URL prefix (ending in '/') where the
+   * `tfjs-backend-wasm*.wasm` files of `@tensorflow/tfjs-backend-wasm/dist`
+   * are served, for bundled web apps. Fixed once wasm has started.
+   */
+  wasmPaths?: string;
+  /** webgpu and webgl: refuse software adapters such as SwiftShader (what `auto` asks). */
   requireHardwareGpu?: boolean;
   /** Receives one-line notes such as which backend `auto` chose. */
   log?: (message: string) => void;

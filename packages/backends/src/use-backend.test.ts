@@ -27,7 +27,7 @@ describe('useBackend', () => {
 
   it('rejects an unknown name with the list of known ones', async () => {
     await expect(useBackend('tpu' as 'cpu')).rejects.toThrow(
-      "Unknown backend 'tpu'. Choose one of: auto, tensorflow, webgpu, wasm, cpu.",
+      "Unknown backend 'tpu'. Choose one of: auto, tensorflow, webgpu, webgl, wasm, cpu.",
     );
   });
 
@@ -40,6 +40,13 @@ describe('useBackend', () => {
     expect((error as BackendUnavailableError).summary).toBe('not installed');
   });
 
+  it('refuses webgl outside a browser, saying what to use instead', async () => {
+    const error = await useBackend('webgl').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toContain('needs a browser');
+    expect((error as BackendUnavailableError).summary).toBe('not a browser');
+  });
+
   it('auto takes the fastest backend available and says why', async () => {
     const messages: string[] = [];
     const info = await useBackend('auto', { threads: 1, log: (message) => messages.push(message) });
@@ -47,6 +54,7 @@ describe('useBackend', () => {
     expect(info.name).toBe('wasm');
     expect(info.reason).toContain('tensorflow: not installed');
     expect(info.reason).toMatch(/webgpu: /);
+    expect(info.reason).not.toContain('webgl'); // browsers only: Node's auto never tries it
     expect(messages).toEqual([`gsa: using the wasm (SIMD, 1 thread) backend (${info.reason})`]);
   });
 });

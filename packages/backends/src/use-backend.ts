@@ -3,11 +3,18 @@ import { BackendUnavailableError } from './errors.js';
 import { loadCpu } from './loaders/cpu.js';
 import { loadTensorflow } from './loaders/tensorflow.js';
 import { loadWasm } from './loaders/wasm.js';
+import { loadWebgl } from './loaders/webgl.js';
 import { loadWebgpu } from './loaders/webgpu.js';
 import type { BackendInfo, BackendName, UseBackendOptions } from './types.js';
 
-/** The backends gsa knows, in the order `auto` prefers them. */
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
+/** The backends gsa knows, in the order `auto` prefers them (webgl: browsers only). */
+export const BACKEND_NAMES: readonly BackendName[] = [
+  'tensorflow',
+  'webgpu',
+  'webgl',
+  'wasm',
+  'cpu',
+];
 
 export type BackendChoice = BackendName | 'auto';
 
@@ -15,6 +22,7 @@ const loaders: Record<BackendName, (options: UseBackendOptions) => Promise<Backe
   cpu: loadCpu,
   wasm: loadWasm,
   webgpu: loadWebgpu,
+  webgl: loadWebgl,
   tensorflow: loadTensorflow,
 };
 
@@ -23,7 +31,8 @@ let active: BackendInfo | undefined;
 /**
  * Selects, initialises and activates a TensorFlow.js backend; returns what was
  * chosen. `auto` takes the fastest one available here: tensorflow (tfjs-node,
- * when installed), then webgpu on a real GPU, then wasm, then cpu, and says in
+ * when installed), then webgpu on a real GPU, then (in a browser) webgl on a
+ * real GPU, then wasm, then cpu, and says in
  * `info.reason` (and through `options.log`) why.
  */
 export async function useBackend(
@@ -58,8 +67,13 @@ async function useFastestBackend(options: UseBackendOptions): Promise<BackendInf
   const skipped: string[] = [];
   for (const name of BACKEND_NAMES) {
     if (name === 'cpu') break;
+    // WebGL exists only in browsers; in Node auto says nothing about it.
+    if (name === 'webgl' && typeof globalThis.process?.versions?.node === 'string') continue;
     try {
-      const info = await loaders[name]({ ...options, requireHardwareGpu: name === 'webgpu' });
+      const info = await loaders[name]({
+        ...options,
+        requireHardwareGpu: name === 'webgpu' || name === 'webgl',
+      });
       const reason = skipped.length
         ? `fastest available; ${skipped.join('; ')}`
         : 'fastest available';

@@ -2,14 +2,29 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
 import { applySpatialMap, attentionPenalty, type PixelWeightMap } from '@gsa/attention';
 import { PyTorchAdam, type ParameterGroup } from './adam.js';
-import {
-  readLatestCheckpoint,
-  writeCheckpoint,
-  type Checkpoint,
-  type SavedArray,
-} from './checkpoint.js';
+// Checkpoints read and write files (node:fs): loaded only when a run asks for
+// them, so that training itself also runs in a browser (@gsa/trainer/browser).
+import type * as CheckpointFiles from './checkpoint.js';
+import type { Checkpoint, SavedArray } from './checkpoint.js';
 import { epochPermutation } from './permutation.js';
 import type { EpochMetrics, TrainingCallback } from './types.js';
+
+/**
+ * The checkpoint module, imported only when a run asks for checkpoints. The
+ * specifier is a variable so that bundlers leave the Node-only module (and its
+ * node:fs) out of browser builds, as @gsa/backends does for its optional packages.
+ */
+async function loadCheckpointFiles(): Promise<typeof CheckpointFiles> {
+  const specifier = './checkpoint.js';
+  try {
+    return (await import(/* @vite-ignore */ specifier)) as typeof CheckpointFiles;
+  } catch (error) {
+    throw new Error(
+      'Checkpoints are files: they need Node (node:fs). In a browser, train without `checkpoints`.',
+      { cause: error },
+    );
+  }
+}
 
 /** Images `[N, H, W, C]` and their class indices. */
 export interface LabelledImages {
@@ -153,8 +168,9 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
   let firstEpoch = 1;
   let lastCheckpoint: string | undefined;
   const checkpointDirectory = options.checkpoints?.directory;
-  if (checkpointDirectory && options.checkpoints?.resume) {
-    const saved = readLatestCheckpoint(checkpointDirectory, log);
+  const checkpointFiles = checkpointDirectory ? await loadCheckpointFiles() : undefined;
+  if (checkpointDirectory && checkpointFiles && options.checkpoints?.resume) {
+    const saved = checkpointFiles.readLatestCheckpoint(checkpointDirectory, log);
     if (saved) {
       if (saved.fingerprint !== fingerprint) {
         throw new Error(
@@ -300,8 +316,8 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       };
       history.push(metrics);
       epochsRun += 1;
-      if (checkpointDirectory) {
-        lastCheckpoint = writeCheckpoint(
+      if (checkpointDirectory && checkpointFiles) {
+        lastCheckpoint = checkpointFiles.writeCheckpoint(
           checkpointDirectory,
           await snapshot(epoch, epoch < cutoffEpoch && mapSource ? 1 : 2),
           options.checkpoints?.keep ?? 3,

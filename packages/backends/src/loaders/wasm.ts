@@ -1,6 +1,6 @@
 import '../wasm/register-all.js';
 import * as tf from '@tensorflow/tfjs-core';
-import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { wasmTrainingKernels } from '../wasm/register-all.js';
 import { enableNodeWasmThreads, finishNodeWasmThreads } from '../wasm/node-threads.js';
 import type { BackendInfo, UseBackendOptions } from '../types.js';
@@ -16,6 +16,8 @@ export async function loadWasm(options: UseBackendOptions): Promise<BackendInfo>
   // while the backend starts, so more threads than that are not available.
   const requested = Math.min(MAX_WASM_THREADS, options.threads ?? (await defaultThreads()));
   if (initialisedThreads === undefined) {
+    // A bundled web app serves the .wasm files itself (tfjs looks beside its script otherwise).
+    if (options.wasmPaths !== undefined) setWasmPaths(options.wasmPaths);
     if (requested > 1 && isNode()) {
       // tfjs turns wasm threads off in Node; our adapter makes its workers loadable.
       await enableNodeWasmThreads(requested);

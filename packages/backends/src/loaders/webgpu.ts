@@ -35,10 +35,13 @@ export async function loadWebgpu(options: UseBackendOptions): Promise<BackendInf
   const gpu = await findGpu();
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (adapter === null) {
+    const inNode = typeof globalThis.process?.versions?.node === 'string';
     throw new BackendUnavailableError(
       'webgpu',
-      'No WebGPU adapter was found. In Node, Dawn needs a Vulkan driver (a GPU driver, or ' +
-        'SwiftShader via VK_ICD_FILENAMES); use --backend wasm otherwise.',
+      inNode
+        ? 'No WebGPU adapter was found. In Node, Dawn needs a Vulkan driver (a GPU driver, or ' +
+            'SwiftShader via VK_ICD_FILENAMES); use --backend wasm otherwise.'
+        : 'This browser has WebGPU but offers no adapter (no usable GPU, or WebGPU is disabled); use webgl or wasm.',
       { summary: 'no adapter' },
     );
   }

@@ -1,0 +1,24 @@
+// @gsa/trainer/browser: the parts that need no file system, for browsers (the
+// docs demo): two-phase training, PyTorch's Adam, early stopping, the epoch
+// order, the deployable model and precise batch norm. Checkpoints and the
+// metrics.jsonl writer write files and live in the main entry (Node).
+export {
+  trainTwoPhase,
+  TrainingDivergedError,
+  type TwoPhaseOptions,
+  type TwoPhaseResult,
+  type AttentionSetup,
+  type LabelledImages,
+} from '../train-two-phase.js';
+export { PyTorchAdam, type AdamOptions, type AdamState, type ParameterGroup } from '../adam.js';
+export { earlyStopping, type EarlyStoppingOptions } from '../early-stopping.js';
+export { epochPermutation } from '../permutation.js';
+export { deployableModel } from '../deployable-model.js';
+export { settleBatchNormStatistics } from '../settle-batch-norm.js';
+export type {
+  EpochMetrics,
+  StepInfo,
+  TrainingCallback,
+  TrainingControl,
+  TrainingStartInfo,
+} from '../types.js';
