@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ExperimentLedger } from '@gsa/experiments';
+import { decodePng } from '@gsa/viz/node';
 
 const bin = fileURLToPath(new URL('../bin/gsa.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'gsa-cli-'));
@@ -62,8 +64,24 @@ describe('gsa', () => {
   it('prints help for every command, and its version', () => {
     const help = gsa('--help');
     expect(help.status).toBe(0);
-    for (const command of ['demo', 'train', 'predict', 'export', 'map', 'datasets'])
+    for (const command of [
+      'demo',
+      'train',
+      'eval',
+      'predict',
+      'export',
+      'map',
+      'experiment',
+      'worker',
+      'results',
+      'datasets',
+    ])
       expect(help.stdout).toContain(command);
+    for (const command of ['eval', 'experiment', 'worker', 'results']) {
+      const commandHelp = gsa(command, '--help');
+      expect(commandHelp.status).toBe(0);
+      expect(commandHelp.stdout).toContain('Examples:');
+    }
     const trainHelp = gsa('train', '--help');
     expect(trainHelp.status).toBe(0);
     expect(trainHelp.stdout).toContain('--pixel-rank');
@@ -133,6 +151,97 @@ describe('gsa', () => {
     }
     const table = gsa('predict', '--model', exported, join(data, 'img-0000.png'));
     expect(table.stdout.split('\n')[0]).toMatch(/^image\s+class\s+texture-0deg\s+texture-90deg$/);
+
+    // eval re-scores the deployed model on the run's own held-out split: the same accuracy as training reported.
+    const evaluated = gsa('eval', '--run', run, '--backend', 'wasm', '--json');
+    expect(evaluated.status).toBe(0);
+    const report = JSON.parse(evaluated.stdout) as Record<string, unknown>;
+    expect(report).toMatchObject({ subset: 'run test split', images: 8 });
+    expect(report.accuracy).toBeCloseTo(summary.testAccuracy as number, 10);
+    expect(existsSync(join(run, 'eval.json'))).toBe(true);
+    const text = gsa('eval', '--run', run, '--data', `folder:${data}`, '--backend', 'wasm');
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/\(all images, 40 images\)\naccuracy \d+\.\d\d%/);
+    expect(text.stdout).toContain('confusion matrix (rows: true, columns: predicted)');
+    const other = join(scratch, 'three-classes');
+    gsa('datasets', 'synth', '--out', other, '--count', '12', '--size', '16', '--classes', '3');
+    const mismatch = gsa('eval', '--run', run, '--data', `folder:${other}`);
+    expect(mismatch.status).toBe(1);
+    expect(mismatch.stderr).toMatch(/has the class '.+', which the model does not know/);
+  });
+
+  it('trains on DICOM with patients kept on one side and no header PHI in the run directory', () => {
+    const fixtures = fileURLToPath(
+      new URL('../../../packages/data/src/sources/fixtures/dicom/', import.meta.url),
+    );
+    const run = join(scratch, 'dicom-run');
+    const trained = gsa(
+      'train',
+      '--data',
+      `dicom:${join(fixtures, 'set')}`,
+      '--size',
+      '16',
+      '--epochs',
+      '1',
+      '--batch',
+      '4',
+      '--channels',
+      '2',
+      '--test-fraction',
+      '0.25',
+      '--backend',
+      'cpu',
+      '--out',
+      run,
+    );
+    expect(trained.stderr).not.toContain('hint:');
+    expect(trained.status).toBe(0);
+    // 4 patients with 2 images each: a group-aware 75/25 split puts one whole patient in test.
+    expect(trained.stderr).toMatch(/8 images .*; 6 train \/ 2 test/);
+    const { phi } = JSON.parse(readFileSync(join(fixtures, 'expected.json'), 'utf8')) as {
+      phi: string[];
+    };
+    const files = spawnSync('find', [run, '-type', 'f'], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n');
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const text = readFileSync(file).toString('latin1');
+      for (const secret of phi)
+        expect({ file, found: text.includes(secret) }).toEqual({ file, found: false });
+    }
+    for (const stream of [trained.stdout, trained.stderr])
+      for (const secret of phi) expect(stream).not.toContain(secret);
+  });
+
+  it('inspects a dataset: counts per class, the structured check, and a contact sheet', () => {
+    const sheet = join(scratch, 'sheet.png');
+    const result = gsa('datasets', 'inspect', `folder:${data}`, '--sheet', sheet);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('40 images of 16x16x1 (every image the same size: structured)');
+    expect(result.stdout).toMatch(/texture-0deg: 20\n\s+texture-90deg: 20/);
+    expect(result.stdout).toContain(
+      `contact sheet (a row per class, in the order above): ${sheet}`,
+    );
+    // Two classes x 8 tiles of 64x64 with 2-pixel gaps.
+    const png = decodePng(readFileSync(sheet));
+    expect([png.width, png.height]).toEqual([2 + 8 * 66, 2 + 2 * 66]);
+    const tile = (row: number, column: number) =>
+      Array.from({ length: 64 * 64 }, (_, pixel) => {
+        const [y, x] = [Math.floor(pixel / 64), pixel % 64];
+        return png.data[((2 + row * 66 + y) * png.width + 2 + column * 66 + x) * 4]!;
+      });
+    // Every tile is stretched to its own range: black and white in each; the gaps stay dark grey.
+    for (const [row, column] of [
+      [0, 0],
+      [1, 7],
+    ] as const) {
+      expect(Math.min(...tile(row, column))).toBe(0);
+      expect(Math.max(...tile(row, column))).toBe(255);
+    }
+    expect(Array.from(png.data.subarray(0, 4))).toEqual([32, 32, 32, 255]);
+    const none = gsa('datasets', 'inspect', `folder:${data}`, '--no-sheet');
+    expect(none.stdout).not.toContain('contact sheet');
   });
 
   it('never overwrites a run directory without --force', () => {
@@ -211,6 +320,14 @@ describe('gsa', () => {
     ],
     [['train', '--data', 'folder:DATA', '--attention', 'local'], 2, /argument 'local' is invalid/],
     [['predict', '--model', '/nonexistent/model', 'a.png'], 1, /gsa.json/],
+    [
+      ['eval', '--run', '/nonexistent/run'],
+      1,
+      /The run configuration is missing: \/nonexistent\/run/,
+    ],
+    [['experiment', '--config', '/nonexistent/grid.yaml'], 2, /Cannot read the config file/],
+    [['worker'], 2, /Pass exactly one of --queue URL or --ledger FILE/],
+    [['results', '/nonexistent/experiment'], 1, /holds no experiment ledger/],
     [['frobnicate'], 2, /unknown command 'frobnicate'/],
   ])('%j fails with exit %i and a clear message', (args, code, message) => {
     const result = gsa(
@@ -268,6 +385,186 @@ describe('gsa', () => {
     expect(existsSync(join(scratch, 'demo', 'global-attention', 'report.html'))).toBe(true);
   });
 });
+
+describe("gsa demo at its default size (the README's first command)", () => {
+  it('ends with global attention ahead of vanilla and the map on the true region', () => {
+    const out = join(scratch, 'full-demo');
+    const result = gsa('demo', '--out', out);
+    expect(result.status).toBe(0);
+    const vanilla = Number(/vanilla\s+test accuracy (\d+\.\d)%/.exec(result.stdout)?.[1]);
+    const global =
+      /global attention\s+test accuracy (\d+\.\d)%\s+map ROC-AUC vs true region (\d\.\d{3})/.exec(
+        result.stdout,
+      );
+    expect(global).not.toBeNull();
+    expect(Number(global![1])).toBeGreaterThan(vanilla);
+    expect(Number(global![2])).toBeGreaterThanOrEqual(0.8);
+    expect(existsSync(join(out, 'global-attention', 'report.html'))).toBe(true);
+  }, 300_000);
+});
+
+describe('gsa experiment', () => {
+  const grid = () => {
+    const path = join(scratch, 'grid.yaml');
+    writeFileSync(
+      path,
+      [
+        `data: folder:${data}`,
+        'backbone: smallcnn',
+        'backboneOptions: { widths: [4, 8] }',
+        'attention: [none, global]',
+        'epochs: 2',
+        'cutoff: 1',
+        'channels: 4',
+        'batch: 8',
+        'folds: 2',
+        'topEpochs: 2',
+        '',
+      ].join('\n'),
+    );
+    return path;
+  };
+
+  it('runs a 2-cell grid, survives a crash of everything mid-grid, and resumes without redoing a cell', async () => {
+    const out = join(scratch, 'experiment');
+    const args = ['experiment', '--config', grid(), '--out', out, '--backend', 'cpu'];
+    const cells = join(out, 'cells');
+    // Kill the coordinator and its worker (the whole process group) once the first cell is done.
+    await new Promise<void>((resolve, reject) => {
+      const child = spawn(process.execPath, [bin, ...args], { env, detached: true });
+      let text = '';
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      const poll = setInterval(() => {
+        if (
+          existsSync(cells) &&
+          readdir(cells).filter((name) => !name.startsWith('.')).length >= 1
+        ) {
+          clearInterval(poll);
+          process.kill(-child.pid!, 'SIGKILL');
+        }
+      }, 50);
+      child.on('exit', (_code, signal) => {
+        clearInterval(poll);
+        if (signal === 'SIGKILL') resolve();
+        else reject(new Error(`the experiment ended before it could be killed:\n${text}`));
+      });
+    });
+    expect(doneCells(join(out, 'ledger.sqlite'))).toBe(1);
+    const first = readdir(cells).filter((name) => !name.startsWith('.'));
+    expect(first).toHaveLength(1);
+    const firstSummary = readFileSync(join(cells, first[0]!, 'summary.json'), 'utf8');
+
+    const resumed = gsa(...args);
+    expect(resumed.stderr).toContain('2 cells (0 new, 1 already done');
+    expect(resumed.status).toBe(0);
+    // The finished cell was not run again; the other one was.
+    expect(readFileSync(join(cells, first[0]!, 'summary.json'), 'utf8')).toBe(firstSummary);
+    expect(readdir(cells).filter((name) => !name.startsWith('.'))).toHaveLength(2);
+    expect(resumed.stdout).toMatch(/\| SmallCNN \| Vanilla \| \d+\.\d\d\(\d+\.\d\d\) \|/);
+    expect(resumed.stdout).toMatch(/\| {2}\| Global attention \| (\*\*)?\d+\.\d\d\(\d+\.\d\d\)/);
+    expect(resumed.stdout).toContain('Cells: 2 done, 0 failed, 0 not finished.');
+    for (const file of ['results.md', 'results.csv', 'results.json', 'grid.json', 'ledger.sqlite'])
+      expect(existsSync(join(out, file))).toBe(true);
+
+    const csv = gsa('results', out, '--format', 'csv');
+    expect(csv.status).toBe(0);
+    expect(csv.stdout.split(/\r?\n/)[0]).toBe('backbone,method,data');
+    const json = gsa('results', out, '--format', 'json', '--where', 'attention=global');
+    const records = JSON.parse(json.stdout) as {
+      state: string;
+      attempts: number;
+      result: { testMean: number };
+    }[];
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ state: 'done' });
+    expect(records[0]!.result.testMean).toBeGreaterThanOrEqual(0);
+
+    // A third run has nothing left to do.
+    const again = gsa(...args);
+    expect(again.status).toBe(0);
+    expect(again.stderr).toContain('2 cells (0 new, 2 already done');
+    expect(again.stderr).not.toContain('worker process');
+  });
+});
+
+const redisUrl = process.env.GSA_REDIS_URL;
+const describeWithRedis =
+  redisUrl || process.env.GSA_REQUIRE_REDIS === '1' ? describe : describe.skip;
+if (!redisUrl && process.env.GSA_REQUIRE_REDIS !== '1') {
+  console.warn(
+    'gsa experiment --queue: skipped (set GSA_REDIS_URL=redis://127.0.0.1:PORT to run it)',
+  );
+}
+
+describeWithRedis('gsa experiment --queue (BullMQ on Redis)', () => {
+  it('runs the cells on `gsa worker` processes and records each once', async () => {
+    if (!redisUrl) throw new Error('GSA_REQUIRE_REDIS=1 but GSA_REDIS_URL is not set');
+    const out = join(scratch, 'queued');
+    const gridPath = join(scratch, 'queued.yaml');
+    writeFileSync(
+      gridPath,
+      [
+        `data: folder:${data}`,
+        'backboneOptions: { widths: [4, 8] }',
+        'attention: [none, global]',
+        'epochs: 2',
+        'cutoff: 1',
+        'channels: 4',
+        'batch: 8',
+        'folds: 2',
+        'topEpochs: 2',
+        'seeds: [0, 1]',
+        '',
+      ].join('\n'),
+    );
+    const started = (args: string[]) => {
+      const child = spawn(process.execPath, [bin, ...args], { env });
+      let text = '';
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      const exited = new Promise<{ code: number | null; text: string }>((resolve) =>
+        child.on('exit', (code) => resolve({ code, text })),
+      );
+      return { child, exited };
+    };
+    const coordinator = started([
+      'experiment',
+      '--config',
+      gridPath,
+      '--out',
+      out,
+      '--queue',
+      redisUrl,
+    ]);
+    const workers = [0, 1].map(() => started(['worker', '--queue', redisUrl, '--backend', 'cpu']));
+    const finished = await coordinator.exited;
+    for (const worker of workers) worker.child.kill('SIGTERM');
+    const workerLogs = await Promise.all(workers.map((worker) => worker.exited));
+    expect(finished.code).toBe(0);
+    expect(finished.text).toContain('4 cells (4 new');
+    // Every cell was run to the end exactly once, across the workers.
+    const doneLines = workerLogs.map((log) => (log.text.match(/ done in /g) ?? []).length);
+    expect(doneLines.reduce((a, b) => a + b, 0)).toBe(4);
+    const ledger = ExperimentLedger.open(join(out, 'ledger.sqlite'));
+    try {
+      const cells = ledger.cells();
+      expect(cells.map((cell) => cell.state)).toEqual(['done', 'done', 'done', 'done']);
+      expect(cells.every((cell) => cell.duplicates === 0)).toBe(true);
+    } finally {
+      ledger.close();
+    }
+    expect(readdir(join(out, 'cells')).filter((name) => !name.startsWith('.'))).toHaveLength(4);
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('Cells: 4 done, 0 failed');
+  });
+});
+
+function doneCells(path: string): number {
+  const ledger = ExperimentLedger.open(path);
+  try {
+    return ledger.counts().done;
+  } finally {
+    ledger.close();
+  }
+}
 
 function readdir(path: string): string[] {
   return existsSync(path)

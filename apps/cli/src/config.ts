@@ -24,6 +24,8 @@ export const TrainConfigSchema = z
     backend: z.enum(['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow']).default('auto'),
     out: z.string().optional(),
     testFraction: z.number().gt(0).lt(1).default(0.2),
+    /** With groups in the data (patients, subjects), keep each group on one side of the split. */
+    groupSplit: z.boolean().default(true),
     /** Extra options of the backbone (config files only), e.g. `{ widths: [16, 32, 64] }` for smallcnn. */
     backboneOptions: z.record(z.string(), z.unknown()).optional(),
   })

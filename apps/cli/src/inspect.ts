@@ -1,9 +1,22 @@
 import { classCounts, imageCount, type ImageSet } from '@gsa/data';
+import * as tf from '@tensorflow/tfjs-core';
+import { writeContactSheet } from './contact-sheet.js';
 import { loadData } from './train-run.js';
 
-/** A text summary of a data SPEC: counts per class, image size, and whether every image has it. */
-export async function inspectDataset(spec: string): Promise<string> {
-  return describeImageSet(spec, await loadData(spec, undefined, false));
+/**
+ * A text summary of a data SPEC (counts per class, image size, whether every
+ * image has it) and, unless `sheet` is false, a contact sheet PNG.
+ */
+export async function inspectDataset(spec: string, sheet: string | false): Promise<string> {
+  const set = await loadData(spec, undefined, false);
+  try {
+    const text = describeImageSet(spec, set);
+    if (sheet === false) return text;
+    await writeContactSheet(set, sheet);
+    return `${text}\n  contact sheet (a row per class, in the order above): ${sheet}`;
+  } finally {
+    if (set.images instanceof tf.Tensor) set.images.dispose();
+  }
 }
 
 /** Counts like `{ CT: 12, MR: 3 }` as `CT (12), MR (3)`. */

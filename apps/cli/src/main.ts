@@ -100,6 +100,10 @@ export async function main(argv: string[]): Promise<number> {
       'held-out fraction when the data has no split column (default 0.2)',
       numberFlag('test-fraction'),
     )
+    .option(
+      '--no-group-split',
+      'let one group (patient, subject) be on both sides of the split (default: groups stay on one side)',
+    )
     .option('--pretrained <path>', 'backbone weights: tfjs model.json or torchvision .safetensors')
     .addOption(new Option('--backend <name>', 'tfjs backend (default auto)').choices(BACKENDS))
     .option('--out <dir>', 'the run directory (default runs/<attention>-<backbone>-seed<s>)')
@@ -110,8 +114,10 @@ export async function main(argv: string[]): Promise<number> {
       'after',
       '\nExamples:\n  gsa train --data medmnist:pneumoniamnist.npz --backbone smallcnn --epochs 20 --out runs/pneumonia\n  gsa train --config train.yaml --seed 3 --resume\n',
     )
-    .action(async (options: TrainFlags) => {
+    .action(async (options: TrainFlags, command: Command) => {
       const { config: configFile, resume, force, ...flags } = options;
+      // Commander fills in --no-group-split's default; only a flag given by the user overrides the config file.
+      if (command.getOptionValueSource('groupSplit') === 'default') delete flags.groupSplit;
       const config = resolveTrainConfig(flags, configFile);
       const { runTraining } = await import('./train-run.js');
       const { writeRunArtifacts } = await import('./artifacts.js');
@@ -123,6 +129,35 @@ export async function main(argv: string[]): Promise<number> {
       output.result(
         `test accuracy ${(run.summary.testAccuracy * 100).toFixed(2)}% (${config.attention}, ${config.backbone}); run directory ${config.out}`,
       );
+    });
+
+  program
+    .command('eval')
+    .description(
+      "score a run's deployed model: accuracy, balanced accuracy, macro-F1, kappas, ROC-AUC, per-class table, confusion matrix",
+    )
+    .requiredOption('--run <dir>', 'a run directory of gsa train')
+    .option(
+      '--data <spec>',
+      "another dataset with the same classes (its test split if it has one, else every image); default: the run's own held-out test split",
+    )
+    .option('--json', 'print JSON instead of text')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gsa eval --run runs/pneumonia\n  gsa eval --run runs/pneumonia --data folder:/data/external-xrays --json\n\nWrites eval.json (or eval-<name>.json for --data) into the run directory.\n',
+    )
+    .action(async (options: { run: string; data?: string; json?: boolean; backend: string }) => {
+      const { useBackend } = await import('@gsa/backends');
+      await useBackend(options.backend as 'auto', {
+        log: output.verbose ? output.note : undefined,
+      });
+      const { evaluateRun, formatEvaluation } = await import('./evaluate.js');
+      const report = await evaluateRun(options.run, {
+        ...(options.data === undefined ? {} : { data: options.data }),
+        log: output.note,
+      });
+      output.result(options.json ? JSON.stringify(report, null, 2) : formatEvaluation(report));
     });
 
   program
@@ -177,6 +212,173 @@ export async function main(argv: string[]): Promise<number> {
       output.result(written.join('\n'));
     });
 
+  program
+    .command('experiment')
+    .description(
+      'run a grid (datasets x backbones x attention modes x hyperparameters x seeds) under the paper protocol; resumable',
+    )
+    .requiredOption('--config <file>', 'the grid file (YAML or JSON)')
+    .option('--out <dir>', 'the experiment directory (default experiments/<grid file name>)')
+    .option('--workers <n>', 'local worker processes (default 1)', numberFlag('workers'), 1)
+    .option(
+      '--queue <url>',
+      'put the cells on a BullMQ queue at redis://[user:password@]HOST:PORT (rediss:// for TLS) for `gsa worker`s anywhere',
+    )
+    .option(
+      '--attempts <n>',
+      'tries per cell before it is marked failed (default 2)',
+      numberFlag('attempts'),
+      2,
+    )
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend of the local workers')
+        .choices(BACKENDS)
+        .default('auto'),
+    )
+    .addHelpText(
+      'after',
+      `
+A grid file holds the train settings in camelCase; a list means one cell per value:
+  data: jaffe:/data/jaffe        # or a list of SPECs
+  backbones: [smallcnn, resnet18]
+  attention: [none, l1, global]
+  size: 64
+  epochs: 100
+  cutoff: 25
+  channels: [32, 64]
+  lambda: [0.01, 0.001]
+  seeds: [0, 1, 2]
+  folds: 5                       # the protocol: k-fold CV on the training part,
+  topEpochs: 30                  # then test accuracy over the best 30 epochs
+
+Every cell is recorded in <out>/ledger.sqlite; running the same command again
+skips finished cells. Writes results.md and results.csv (Table 2 of the paper,
+with significance marks), results.json, and sensitivity.svg when K, lambda or
+E vary. Query them with: gsa results <out>
+
+Examples:
+  gsa experiment --config grid.yaml --workers 2
+  GSA_REDIS_PASSWORD=secret gsa experiment --config grid.yaml --queue redis://10.0.0.5:6379
+
+Redis: the password can come from GSA_REDIS_PASSWORD (a password in --queue is
+visible to other users in ps); rediss:// is TLS, GSA_REDIS_CA names a PEM file
+for a private CA. Logs and the ledger show the URL with the password redacted.
+`,
+    )
+    .action(async (options: ExperimentFlags) => {
+      if (!Number.isInteger(options.workers) || options.workers < 1)
+        throw new UsageError(`--workers expects a positive integer, got ${options.workers}.`);
+      if (!Number.isInteger(options.attempts) || options.attempts < 1)
+        throw new UsageError(`--attempts expects a positive integer, got ${options.attempts}.`);
+      if (options.queue && options.workers !== 1)
+        throw new UsageError(
+          '--workers runs local processes; with --queue, start `gsa worker --queue URL` on each machine instead.',
+        );
+      const { runExperiment } = await import('./experiment/run.js');
+      const { readFileSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const result = await runExperiment(
+        {
+          config: options.config,
+          workers: options.workers,
+          backend: options.backend,
+          attempts: options.attempts,
+          ...(options.out ? { out: options.out } : {}),
+          ...(options.queue ? { queue: options.queue } : {}),
+        },
+        output,
+      );
+      output.result(readFileSync(join(result.directory, 'results.md'), 'utf8').trimEnd());
+      output.result(`\nresults in ${result.directory}`);
+      if (result.failed > 0)
+        throw new CliError(
+          `${result.failed} cell(s) failed; their errors are in results.md.`,
+          'Fix the cause and run the same command again: finished cells are kept.',
+        );
+    });
+
+  program
+    .command('worker')
+    .description('run cells of an experiment: from a BullMQ queue (any machine) or a local ledger')
+    .option('--queue <url>', 'redis://[user:password@]HOST:PORT of `gsa experiment --queue`')
+    .option(
+      '--ledger <file>',
+      "a local experiment's ledger.sqlite (gsa experiment starts these itself)",
+    )
+    .option('--out <dir>', "where cells' files go (with --ledger)")
+    .option(
+      '--concurrency <n>',
+      'cells at once in this process (with --queue; default 1)',
+      numberFlag('concurrency'),
+      1,
+    )
+    .option(
+      '--attempts <n>',
+      'tries per cell (with --ledger; default 2)',
+      numberFlag('attempts'),
+      2,
+    )
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gsa worker --queue redis://10.0.0.5:6379 --backend tensorflow\n  GSA_REDIS_PASSWORD=secret gsa worker --queue rediss://redis.example.org:6380 --concurrency 2\n\nThe password can come from GSA_REDIS_PASSWORD; GSA_REDIS_CA names a PEM file for a private CA.\n',
+    )
+    .action(async (options: WorkerFlags) => {
+      if ((options.queue === undefined) === (options.ledger === undefined))
+        throw new UsageError('Pass exactly one of --queue URL or --ledger FILE.');
+      const { useBackend } = await import('@gsa/backends');
+      await useBackend(options.backend as 'auto', {
+        log: output.verbose ? output.note : undefined,
+      });
+      if (options.ledger) {
+        const { runLocalWorker } = await import('./experiment/run.js');
+        await runLocalWorker(
+          {
+            ledger: options.ledger,
+            attempts: options.attempts,
+            ...(options.out ? { out: options.out } : {}),
+          },
+          output,
+        );
+      } else {
+        const { runQueueWorkerCommand } = await import('./experiment/run.js');
+        await runQueueWorkerCommand(
+          { queue: options.queue!, concurrency: options.concurrency },
+          output,
+        );
+      }
+    });
+
+  program
+    .command('results')
+    .description(
+      "an experiment's results: Table 2 (Markdown or CSV) or the cells as JSON, with filters",
+    )
+    .argument('<dir>', 'the experiment directory (--out of gsa experiment)')
+    .addOption(
+      new Option('--format <f>', 'md | csv | json').choices(['md', 'csv', 'json']).default('md'),
+    )
+    .addOption(
+      new Option('--state <s>', 'only cells in this state (json)').choices([
+        'pending',
+        'running',
+        'done',
+        'failed',
+      ]),
+    )
+    .option(
+      '--where <key=value...>',
+      'only cells whose config has these values, e.g. --where backbone=resnet18 attention=global',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gsa results experiments/grid\n  gsa results experiments/grid --format csv > table2.csv\n  gsa results experiments/grid --format json --state failed\n',
+    )
+    .action(async (directory: string, options: ResultsFlags) => {
+      const { renderExperimentResults } = await import('./experiment/run.js');
+      output.result(renderExperimentResults(directory, options));
+    });
+
   const datasets = program.command('datasets').description('make or inspect datasets');
   datasets
     .command('synth')
@@ -205,11 +407,30 @@ export async function main(argv: string[]): Promise<number> {
     });
   datasets
     .command('inspect')
-    .description('counts per class, image size, the structured check')
+    .description('counts per class, image size, the structured check, and a contact sheet PNG')
     .argument('<spec>', 'a data SPEC, as for train --data')
-    .action(async (spec: string) => {
+    .option(
+      '--sheet <file>',
+      'where the contact sheet goes (default: <dataset name>-contact-sheet.png here)',
+    )
+    .option('--no-sheet', 'write no contact sheet')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gsa datasets inspect folder:data/synth\n  gsa datasets inspect "dicom:/data/xrays?labels=labels.csv" --sheet /tmp/xrays.png\n',
+    )
+    .action(async (spec: string, options: { sheet?: string | boolean }) => {
+      // Decoding and the contact sheet are light: the plain JS backend starts at once.
+      const { useBackend } = await import('@gsa/backends');
+      await useBackend('cpu');
       const { inspectDataset } = await import('./inspect.js');
-      output.result(await inspectDataset(spec));
+      const { datasetLabel } = await import('./experiment/results.js');
+      const sheet =
+        options.sheet === false
+          ? false
+          : typeof options.sheet === 'string'
+            ? options.sheet
+            : `${datasetLabel(spec.split('?')[0]!).replace(/[^A-Za-z0-9._-]+/g, '_')}-contact-sheet.png`;
+      output.result(await inspectDataset(spec, sheet));
     });
 
   try {
@@ -233,6 +454,30 @@ interface TrainFlags extends Record<string, unknown> {
   config?: string;
   resume?: boolean;
   force?: boolean;
+}
+
+interface ExperimentFlags {
+  config: string;
+  out?: string;
+  workers: number;
+  queue?: string;
+  attempts: number;
+  backend: string;
+}
+
+interface WorkerFlags {
+  queue?: string;
+  ledger?: string;
+  out?: string;
+  concurrency: number;
+  attempts: number;
+  backend: string;
+}
+
+export interface ResultsFlags {
+  format: 'md' | 'csv' | 'json';
+  state?: 'pending' | 'running' | 'done' | 'failed';
+  where?: string[];
 }
 
 interface SynthFlags {

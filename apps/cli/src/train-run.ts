@@ -1,32 +1,28 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
-import { GlobalSpatialAttention, PixelWeightMap } from '@gsa/attention';
 import { useBackend, describeBackend, type BackendInfo } from '@gsa/backends';
-import { backboneDefinition, createBackbone, loadWeights } from '@gsa/backbones';
+import { backboneDefinition } from '@gsa/backbones';
 import {
+  DATASET_SPEC_SYNTAX,
+  groupHoldout,
   imageCount,
   loadDataset,
-  lowRankPixelRepresentation,
-  pixelRepresentation,
-  readImages,
   stratifiedHoldout,
   type ImageSet,
-  type PixelRepresentation,
 } from '@gsa/data';
 import {
   deployableModel,
   settleBatchNormStatistics,
   metricsJsonlWriter,
   progressCallback,
-  trainTwoPhase,
-  type AttentionSetup,
   type TwoPhaseResult,
 } from '@gsa/trainer';
 import type { TrainConfig } from './config.js';
 import { CliError } from './errors.js';
 import { prepareRunDirectory, writeFileAtomic, writeJsonAtomic } from './files.js';
 import { saveModelToDirectory } from './model-files.js';
+import { trainOnSplit, type SplitTraining } from './training.js';
 import type { Output } from './output.js';
 import { VERSION } from './version.js';
 
@@ -71,16 +67,21 @@ export async function loadData(
   } catch (error) {
     throw new CliError(
       `Cannot load the data '${spec}': ${(error as Error).message}`,
-      'SPEC is folder:PATH, medmnist:FILE.npz, jaffe:DIR, idrid:DIR[:retinopathy|edema], or a path gsa recognises.',
+      `SPEC is ${DATASET_SPEC_SYNTAX}.`,
     );
   }
 }
 
-/** The train/test split: the data's own split column when it has one, else a seeded stratified hold-out. */
+/**
+ * The train/test split: the data's own split column when it has one, else a
+ * seeded hold-out, group-aware when the data has groups (patients, subjects)
+ * and `groupSplit` is on, stratified otherwise.
+ */
 export function splitIndices(
   set: ImageSet,
   testFraction: number,
   seed: number,
+  groupSplit = true,
 ): { train: number[]; test: number[] } {
   const splits = set.splits;
   if (splits && splits.some((split) => split === 'test')) {
@@ -88,6 +89,16 @@ export function splitIndices(
     const test: number[] = [];
     splits.forEach((split, index) => (split === 'test' ? test : train).push(index));
     return { train, test };
+  }
+  if (set.groups && groupSplit) {
+    try {
+      return groupHoldout(set.labels, set.groups, { testFraction, seed });
+    } catch (error) {
+      throw new CliError(
+        `Cannot split ${set.metadata.location ?? 'the data'} by group: ${(error as Error).message}`,
+        'Add images from more groups, or pass --no-group-split (then one group may be on both sides).',
+      );
+    }
   }
   return stratifiedHoldout(set.labels, { testFraction, seed });
 }
@@ -112,73 +123,10 @@ export async function runTraining(
     set.metadata.width,
     set.metadata.channels,
   ];
-  const split = splitIndices(set, config.testFraction, config.seed);
+  const split = splitIndices(set, config.testFraction, config.seed, config.groupSplit);
   output.note(
     `gsa: ${count} images ${height}x${width}x${channels}, ${set.classNames.length} classes; ${split.train.length} train / ${split.test.length} test`,
   );
-  const train = { labels: Int32Array.from(split.train, (index) => set.labels[index]!) };
-  const test = { labels: Int32Array.from(split.test, (index) => set.labels[index]!) };
-  const trainImages = await readImages(set, split.train);
-  const testImages = await readImages(set, split.test);
-
-  let representation: PixelRepresentation | undefined;
-  if (config.attention === 'global') {
-    representation =
-      config.pixelRank === 'exact'
-        ? await pixelRepresentation(set, split)
-        : await lowRankPixelRepresentation(set, split, {
-            rank: config.pixelRank,
-            seed: config.seed,
-          });
-    output.note(
-      `gsa: pixel representation ${representation.kind}, ${representation.pixels.shape[3]} channels` +
-        (representation.kind === 'low-rank'
-          ? ` (${(representation.explainedVariance * 100).toFixed(1)}% of the variance)`
-          : ''),
-    );
-  }
-  let backbone;
-  try {
-    backbone = createBackbone(config.backbone, {
-      ...config.backboneOptions,
-      inputShape: [height, width, channels],
-      numClasses: set.classNames.length,
-      seed: config.seed,
-    });
-  } catch (error) {
-    throw new CliError(
-      `Cannot build ${config.backbone}: ${(error as Error).message}`,
-      'Check backboneOptions in the config file.',
-    );
-  }
-  if (config.pretrained) {
-    try {
-      await loadWeights(backbone, config.pretrained);
-    } catch (error) {
-      throw new CliError(
-        `Cannot load the weights ${config.pretrained}: ${(error as Error).message}`,
-        'Pass a tfjs model.json or a torchvision safetensors file for this backbone (see @gsa/backbones).',
-      );
-    }
-  }
-  writeJsonAtomic(join(config.out, 'config.json'), { ...config, gsaVersion: VERSION });
-  const attention: AttentionSetup =
-    config.attention === 'none'
-      ? { mode: 'none' }
-      : config.attention === 'l1'
-        ? {
-            mode: 'l1',
-            layer: new PixelWeightMap(),
-            lambda: config.lambda,
-            ...(config.mapLr ? { learningRate: config.mapLr } : {}),
-          }
-        : {
-            mode: 'global',
-            layer: new GlobalSpatialAttention({ channels: config.channels, seed: config.seed }),
-            pixelRepresentation: representation!.pixels,
-            lambda: config.lambda,
-          };
-
   const controller = new AbortController();
   const onSignal = () => {
     output.note(
@@ -188,20 +136,9 @@ export async function runTraining(
   };
   process.once('SIGINT', onSignal);
   options.signal?.addEventListener('abort', () => controller.abort());
-  let result: TwoPhaseResult;
+  let training: SplitTraining;
   try {
-    result = await trainTwoPhase({
-      backbone,
-      numClasses: set.classNames.length,
-      train: { images: trainImages, labels: train.labels },
-      evaluation: { images: testImages, labels: test.labels },
-      attention,
-      epochs: config.epochs,
-      cutoffEpoch: config.cutoff,
-      batchSize: config.batch,
-      learningRate: config.lr,
-      weightDecay: config.weightDecay,
-      seed: config.seed,
+    training = await trainOnSplit(set, { train: split.train, evaluation: split.test }, config, {
       checkpoints: {
         directory: join(config.out, 'checkpoints'),
         keep: 2,
@@ -213,10 +150,15 @@ export async function runTraining(
       ],
       signal: controller.signal,
       log: output.note,
+      beforeTraining: () =>
+        writeJsonAtomic(join(config.out, 'config.json'), { ...config, gsaVersion: VERSION }),
     });
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
+  const { result, backbone, trainImages, representation } = training;
+  const testImages = training.evaluationImages;
+  const test = { labels: training.evaluationLabels };
 
   // The moving batch-norm statistics lag the weights in short runs; let them catch up.
   await settleBatchNormStatistics(backbone, trainImages, result.map, { batchSize: config.batch });
@@ -267,8 +209,7 @@ export async function runTraining(
     ...(options.mask && result.map ? { mapRocAuc: rocAuc(result.map.values, options.mask) } : {}),
   };
   writeJsonAtomic(join(config.out, 'summary.json'), summary);
-  tf.dispose([trainImages, testImages]);
-  representation?.pixels.dispose();
+  training.dispose();
   if (set.images instanceof tf.Tensor) set.images.dispose();
   deployed.dispose();
   return {

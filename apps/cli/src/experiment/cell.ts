@@ -1,0 +1,122 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { runPaperProtocol, type ProtocolResult } from '@gsa/eval';
+import { backboneDefinition } from '@gsa/backbones';
+import type { ImageSet } from '@gsa/data';
+import { loadData, splitIndices } from '../train-run.js';
+import { trainOnSplit } from '../training.js';
+import { cellTrainSettings, type CellConfig } from './grid.js';
+
+/** What a finished cell reports: the Table 2 number and what it was chosen from. */
+export interface CellResult {
+  /** mean(std) of test accuracy over the selected epochs: the Table 2 cell. */
+  testMean: number;
+  testStd: number;
+  selectedEpochs: number[];
+  selectedTestAccuracies: number[];
+  /** Mean validation accuracy over the folds at the selected epochs: how hyperparameters are chosen (never test). */
+  validationScore: number;
+  meanValidationAccuracy: number[];
+  testAccuracy: number[];
+  trainImages: number;
+  testImages: number;
+  seconds: number;
+  /** The final run's map (global and l1 modes). */
+  map?: { height: number; width: number; values: number[] };
+}
+
+const loaded = new Map<string, Promise<ImageSet>>();
+
+/** One process loads a dataset once, however many of its cells it runs. */
+function cachedData(cell: CellConfig): Promise<ImageSet> {
+  const definition = backboneDefinition(cell.backbone);
+  const imagenet = definition.inputNormalization === 'imagenet' && cell.pretrained !== undefined;
+  const key = JSON.stringify([cell.data, cell.size ?? null, imagenet]);
+  let set = loaded.get(key);
+  if (!set) {
+    set = loadData(cell.data, cell.size, imagenet);
+    set.catch(() => loaded.delete(key));
+    loaded.set(key, set);
+  }
+  return set;
+}
+
+/**
+ * Runs one grid cell under the paper's protocol: k-fold CV on the fixed
+ * training part picks the epochs, a final fit on the whole training part is
+ * scored on the test part at those epochs.
+ */
+export async function runProtocolCell(
+  cell: CellConfig,
+  options: { signal?: AbortSignal; log?: (text: string) => void } = {},
+): Promise<CellResult> {
+  const started = performance.now();
+  const set = await cachedData(cell);
+  const settings = cellTrainSettings(cell);
+  const split = splitIndices(set, cell.testFraction, cell.splitSeed, cell.groupSplit);
+  const groups = cell.groupSplit ? set.groups : undefined;
+  const labelled = (indices: readonly number[]) => ({
+    indices,
+    labels: indices.map((index) => set.labels[index]!),
+    ...(groups ? { groups: indices.map((index) => groups[index]!) } : {}),
+  });
+  let map: CellResult['map'];
+  const protocol: ProtocolResult = await runPaperProtocol(
+    labelled(split.train),
+    labelled(split.test),
+    async (run) => {
+      options.log?.(
+        `gsa: ${run.stage.kind === 'fold' ? `fold ${run.stage.fold + 1}/${cell.folds}` : 'final fit'}: ${run.train.indices.length} train, ${run.evaluation.indices.length} scored`,
+      );
+      const training = await trainOnSplit(
+        set,
+        { train: run.train.indices, evaluation: run.evaluation.indices },
+        settings,
+        { ...(options.signal ? { signal: options.signal } : {}) },
+      );
+      try {
+        if (options.signal?.aborted) throw new Error('stopped');
+        if (run.stage.kind === 'final' && training.result.map) {
+          const { height, width, values } = training.result.map;
+          map = { height, width, values: Array.from(values, (value) => round(value, 6)) };
+        }
+        return training.result.history.map((epoch) => epoch.evaluation?.accuracy ?? 0);
+      } finally {
+        training.dispose();
+        training.backbone.dispose();
+      }
+    },
+    { epochs: cell.epochs, folds: cell.folds, topEpochs: cell.topEpochs, seed: cell.splitSeed },
+  );
+  const validationScore =
+    protocol.selectedEpochs.reduce(
+      (sum, epoch) => sum + protocol.meanValidationAccuracy[epoch - 1]!,
+      0,
+    ) / protocol.selectedEpochs.length;
+  return {
+    testMean: protocol.testMean,
+    testStd: protocol.testStd,
+    selectedEpochs: [...protocol.selectedEpochs],
+    selectedTestAccuracies: [...protocol.selectedTestAccuracies],
+    validationScore,
+    meanValidationAccuracy: [...protocol.meanValidationAccuracy],
+    testAccuracy: [...protocol.testAccuracy],
+    trainImages: split.train.length,
+    testImages: split.test.length,
+    seconds: round((performance.now() - started) / 1000, 1),
+    ...(map ? { map } : {}),
+  };
+}
+
+/** Frees the datasets this process cached (tests, and workers before they exit). */
+export async function releaseCachedData(): Promise<void> {
+  for (const set of loaded.values()) {
+    const value = await set.catch(() => undefined);
+    if (value && value.images instanceof tf.Tensor) value.images.dispose();
+  }
+  loaded.clear();
+}
+
+function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

@@ -1,0 +1,216 @@
+import { basename, extname } from 'node:path';
+import { z } from 'zod';
+import { readConfigFile, resolveTrainConfig, type TrainConfig } from '../config.js';
+import { UsageError } from '../errors.js';
+
+const one = <T extends z.ZodTypeAny>(schema: T) => z.union([schema, z.array(schema).min(1)]);
+const mode = z.enum(['global', 'l1', 'none']);
+
+/**
+ * A grid file: the `gsa train` settings in camelCase, where a list means
+ * "one cell per value"; plus the protocol's settings (never expanded).
+ */
+export const GridSchema = z
+  .object({
+    data: one(z.string().min(1)),
+    backbone: one(z.string().min(1)).optional(),
+    backbones: one(z.string().min(1)).optional(),
+    attention: one(mode).default(['none', 'l1', 'global']),
+    size: one(z.number().int().min(8)).optional(),
+    epochs: one(z.number().int().min(1)).default(30),
+    cutoff: one(z.number().int().min(0)).optional(),
+    channels: one(z.number().int().min(1)).optional(),
+    lambda: one(z.number().min(0)).optional(),
+    weightDecay: one(z.number().min(0)).optional(),
+    lr: one(z.number().positive()).optional(),
+    mapLr: one(z.number().positive()).optional(),
+    batch: one(z.number().int().min(1)).optional(),
+    pixelRank: one(z.union([z.literal('exact'), z.number().int().min(1)])).optional(),
+    seed: one(z.number().int().min(0)).optional(),
+    seeds: one(z.number().int().min(0)).optional(),
+    pretrained: z.string().optional(),
+    backboneOptions: z.record(z.string(), z.unknown()).optional(),
+    /** Stratified CV folds on the training part (paper: 5). */
+    folds: z.number().int().min(2).default(5),
+    /** Epochs selected by mean validation accuracy (paper: 30; at most `epochs`). */
+    topEpochs: z.number().int().min(1).optional(),
+    testFraction: z.number().gt(0).lt(1).default(0.2),
+    /** The fixed train/test split is the same for every cell (paper: one 80/20 split). */
+    splitSeed: z.number().int().min(0).default(0),
+    /** With groups in the data (patients, subjects): no group on both sides of the split or of a fold. */
+    groupSplit: z.boolean().default(true),
+  })
+  .strict();
+
+export type GridConfig = z.infer<typeof GridSchema>;
+
+/** What one cell runs: a training setting under the paper's protocol. JSON-safe; its hash is the cell key. */
+export interface CellConfig {
+  data: string;
+  backbone: string;
+  attention: 'global' | 'l1' | 'none';
+  size?: number;
+  epochs: number;
+  cutoff: number;
+  channels?: number;
+  lambda?: number;
+  weightDecay: number;
+  lr: number;
+  mapLr?: number;
+  batch: number;
+  seed: number;
+  pixelRank?: number | 'exact';
+  pretrained?: string;
+  backboneOptions?: Record<string, unknown>;
+  folds: number;
+  topEpochs: number;
+  testFraction: number;
+  splitSeed: number;
+  groupSplit: boolean;
+}
+
+/** The keys that vary within a grid (besides the seed), for labels and sensitivity plots. */
+export const HYPERPARAMETERS = [
+  'size',
+  'epochs',
+  'cutoff',
+  'channels',
+  'lambda',
+  'weightDecay',
+  'lr',
+  'mapLr',
+  'batch',
+  'pixelRank',
+] as const;
+
+/** Reads and validates a grid file (YAML or JSON). */
+export function readGridFile(path: string): GridConfig {
+  const parsed = GridSchema.safeParse(readConfigFile(path));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'grid'}: ${issue.message}`,
+    );
+    throw new UsageError(
+      `Invalid grid file ${path}: ${problems.join('; ')}.`,
+      'Keys are the `gsa train` flags in camelCase (a list means one cell per value), plus folds, topEpochs, testFraction and splitSeed.',
+    );
+  }
+  const grid = parsed.data;
+  if (grid.backbone !== undefined && grid.backbones !== undefined)
+    throw new UsageError(`The grid file ${path} sets both backbone and backbones.`, 'Keep one.');
+  if (grid.seed !== undefined && grid.seeds !== undefined)
+    throw new UsageError(`The grid file ${path} sets both seed and seeds.`, 'Keep one.');
+  return grid;
+}
+
+/** The default output folder of a grid file: experiments/<file name without extension>. */
+export function defaultExperimentDirectory(gridPath: string): string {
+  return `experiments/${basename(gridPath, extname(gridPath))}`;
+}
+
+const list = <T>(value: T | readonly T[] | undefined): (T | undefined)[] =>
+  value === undefined ? [undefined] : Array.isArray(value) ? [...(value as T[])] : [value as T];
+
+/**
+ * Every cell of the grid, in a stable order (data, backbone, attention, then
+ * the hyperparameters, then the seed). Settings a mode does not use are
+ * dropped (vanilla has no map; L1 has no pixel CNN), so no two cells are the
+ * same training; duplicates are removed.
+ */
+export function expandGrid(grid: GridConfig): CellConfig[] {
+  const axes: [string, unknown[]][] = [
+    ['data', list(grid.data)],
+    ['backbone', list(grid.backbones ?? grid.backbone ?? 'smallcnn')],
+    ['attention', list(grid.attention)],
+    ...HYPERPARAMETERS.map((key): [string, unknown[]] => [key, list(grid[key])]),
+    ['seed', list(grid.seeds ?? grid.seed ?? 0)],
+  ];
+  const cells: CellConfig[] = [];
+  const seen = new Set<string>();
+  const visit = (index: number, chosen: Record<string, unknown>) => {
+    if (index === axes.length) {
+      const cell = toCell(grid, chosen);
+      const identity = JSON.stringify(cell);
+      if (!seen.has(identity)) {
+        seen.add(identity);
+        cells.push(cell);
+      }
+      return;
+    }
+    const [key, values] = axes[index]!;
+    for (const value of values) visit(index + 1, { ...chosen, [key]: value });
+  };
+  visit(0, {});
+  return cells;
+}
+
+function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
+  const flags = Object.fromEntries(
+    Object.entries(chosen).filter(([, value]) => value !== undefined),
+  );
+  let config: TrainConfig;
+  try {
+    config = resolveTrainConfig({
+      ...flags,
+      ...(grid.pretrained === undefined ? {} : { pretrained: grid.pretrained }),
+      ...(grid.backboneOptions === undefined ? {} : { backboneOptions: grid.backboneOptions }),
+      // Vanilla cells take no cut-off even when the grid lists one for the attention modes.
+      ...(chosen.attention === 'none' ? { cutoff: undefined } : {}),
+      testFraction: grid.testFraction,
+      out: 'unused',
+    });
+  } catch (error) {
+    throw new UsageError(
+      `A cell of the grid is invalid (${describe(chosen)}): ${(error as Error).message}`,
+      'Fix that value in the grid file.',
+    );
+  }
+  const topEpochs = grid.topEpochs ?? Math.min(30, config.epochs);
+  if (topEpochs > config.epochs) {
+    throw new UsageError(
+      `topEpochs ${topEpochs} is more than the ${config.epochs} epochs of a cell (${describe(chosen)}).`,
+      'Choose topEpochs <= epochs.',
+    );
+  }
+  return {
+    data: config.data,
+    backbone: config.backbone,
+    attention: config.attention,
+    ...(config.size === undefined ? {} : { size: config.size }),
+    epochs: config.epochs,
+    cutoff: config.cutoff,
+    ...(config.attention === 'global'
+      ? { channels: config.channels, pixelRank: config.pixelRank }
+      : {}),
+    ...(config.attention === 'none' ? {} : { lambda: config.lambda }),
+    weightDecay: config.weightDecay,
+    lr: config.lr,
+    ...(config.attention === 'l1' && config.mapLr !== undefined ? { mapLr: config.mapLr } : {}),
+    batch: config.batch,
+    seed: config.seed,
+    ...(config.pretrained === undefined ? {} : { pretrained: config.pretrained }),
+    ...(config.backboneOptions === undefined ? {} : { backboneOptions: config.backboneOptions }),
+    folds: grid.folds,
+    topEpochs,
+    testFraction: grid.testFraction,
+    splitSeed: grid.splitSeed,
+    groupSplit: grid.groupSplit,
+  };
+}
+
+function describe(chosen: Record<string, unknown>): string {
+  return Object.entries(chosen)
+    .filter(([, value]) => value !== undefined)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(', ');
+}
+
+/** The same cell as `gsa train` settings (for running it). */
+export function cellTrainSettings(cell: CellConfig): TrainConfig {
+  return resolveTrainConfig({
+    ...Object.fromEntries(
+      Object.entries(cell).filter(([key]) => !['folds', 'topEpochs', 'splitSeed'].includes(key)),
+    ),
+    out: 'unused',
+  });
+}

@@ -1,0 +1,129 @@
+import type { CellResult } from './cell.js';
+import type { CellConfig } from './grid.js';
+import {
+  buildResultTable,
+  chooseSettings,
+  datasetLabel,
+  renderResultsMarkdown,
+  sensitivityRecords,
+  type FinishedCell,
+} from './results.js';
+
+let counter = 0;
+function cell(
+  config: Partial<CellConfig>,
+  accuracies: number[],
+  validationScore: number,
+): FinishedCell {
+  const full: CellConfig = {
+    data: 'folder:/data/fundus',
+    backbone: 'smallcnn',
+    attention: 'global',
+    epochs: 10,
+    cutoff: 2,
+    weightDecay: 1e-4,
+    lr: 1e-3,
+    batch: 32,
+    seed: 0,
+    folds: 5,
+    topEpochs: accuracies.length,
+    testFraction: 0.2,
+    splitSeed: 0,
+    groupSplit: true,
+    ...config,
+  };
+  const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+  const result: CellResult = {
+    testMean: mean,
+    testStd: 0,
+    selectedEpochs: accuracies.map((_, i) => i + 1),
+    selectedTestAccuracies: accuracies,
+    validationScore,
+    meanValidationAccuracy: [],
+    testAccuracy: accuracies,
+    trainImages: 80,
+    testImages: 20,
+    seconds: 1,
+  };
+  counter += 1;
+  return { key: `key${counter}`, config: full, result };
+}
+
+describe('datasetLabel', () => {
+  it('names a column by folder or file, with the IDRiD task', () => {
+    expect(datasetLabel('folder:/data/fundus/')).toBe('fundus');
+    expect(datasetLabel('medmnist:/x/pneumoniamnist.npz')).toBe('pneumoniamnist');
+    expect(datasetLabel('idrid:/data/IDRiD:edema')).toBe('IDRiD edema');
+    expect(datasetLabel('/data/jaffe')).toBe('jaffe');
+    expect(datasetLabel('C:/data/orl')).toBe('orl');
+  });
+});
+
+describe('chooseSettings', () => {
+  it('picks hyperparameters by validation accuracy, never by test accuracy, pooling seeds', () => {
+    const cells = [
+      // K=32 has the better test accuracy but the worse validation score.
+      cell({ channels: 32, seed: 0 }, [0.9, 0.92], 0.6),
+      cell({ channels: 32, seed: 1 }, [0.9, 0.91], 0.62),
+      cell({ channels: 64, seed: 0 }, [0.7, 0.72], 0.8),
+      cell({ channels: 64, seed: 1 }, [0.71, 0.7], 0.78),
+    ];
+    const [chosen] = chooseSettings(cells);
+    expect(chosen!.setting).toMatchObject({ channels: 64 });
+    expect(chosen!.seeds).toEqual([0, 1]);
+    expect(chosen!.accuracies).toEqual([0.7, 0.72, 0.71, 0.7]);
+    expect(chosen!.validationScore).toBeCloseTo(0.79, 10);
+  });
+});
+
+describe('buildResultTable', () => {
+  const vanilla = cell({ attention: 'none', cutoff: 0 }, [0.6, 0.62, 0.61, 0.59, 0.6], 0.6);
+  const l1 = cell({ attention: 'l1', lambda: 0.01 }, [0.8, 0.81, 0.79, 0.8, 0.82], 0.8);
+  const global = cell({ channels: 32, lambda: 0.01 }, [0.8, 0.82, 0.81, 0.79, 0.8], 0.8);
+
+  it('lays out Table 2 with the significance marks of the paper', () => {
+    const { table } = buildResultTable([vanilla, l1, global]);
+    expect(table.columns).toEqual(['fundus']);
+    expect(table.rows.map((row) => row.method)).toEqual(['Vanilla', 'L1 map', 'Global attention']);
+    const attention = table.rows[2]!.cells.fundus!;
+    expect(attention.mean).toBeCloseTo(0.804, 10);
+    // Far from vanilla (bold), indistinguishable from L1 (no star).
+    expect(attention.bold).toBe(true);
+    expect(attention.star).toBe(false);
+    expect(table.rows[0]!.cells.fundus!.bold).toBe(false);
+  });
+
+  it('renders Markdown with the chosen settings and the failed cells', () => {
+    const text = renderResultsMarkdown(
+      'results',
+      [vanilla, global],
+      [{ key: 'deadbeef00', config: l1.config, error: 'Error: out of memory\n  at x' }],
+      3,
+    );
+    expect(text).toContain('| SmallCNN | Vanilla | 60.40(1.14) |');
+    expect(text).toContain('|  | Global attention | **80.40(1.14)** |');
+    expect(text).toContain('| fundus | SmallCNN | Global attention | — | 0 | 80.00 | key');
+    expect(text).toContain('Cells: 2 done, 1 failed, 3 not finished.');
+    expect(text).toContain('`deadbeef` smallcnn l1 on fundus: Error: out of memory');
+    expect(text).not.toContain('at x');
+  });
+});
+
+describe('sensitivityRecords', () => {
+  it('averages global-attention cells per value of K, lambda and E that varied', () => {
+    const records = sensitivityRecords([
+      cell({ channels: 32, lambda: 0.01 }, [0.7], 0.7),
+      cell({ channels: 32, lambda: 0.001 }, [0.8], 0.7),
+      cell({ channels: 64, lambda: 0.01 }, [0.9], 0.7),
+      cell({ attention: 'none', cutoff: 0 }, [0.1], 0.1),
+    ]);
+    const k = records.filter((record) => record.parameter === 'K');
+    expect(k.map((record) => [record.value, record.accuracy])).toEqual([
+      [32, expect.closeTo(0.75, 10)],
+      [64, expect.closeTo(0.9, 10)],
+    ]);
+    expect(records.filter((record) => record.parameter === 'lambda')).toHaveLength(2);
+    // E (the cut-off) did not vary: no panel.
+    expect(records.some((record) => record.parameter === 'E')).toBe(false);
+  });
+});

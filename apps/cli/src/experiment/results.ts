@@ -1,0 +1,294 @@
+import { backboneDefinition } from '@gsa/backbones';
+import {
+  mean,
+  renderCsvTable,
+  renderMarkdownTable,
+  resultCell,
+  significanceMarks,
+  type ResultRow,
+  type ResultTable,
+} from '@gsa/eval';
+import type { SensitivityRecord } from '@gsa/viz';
+import type { CellResult } from './cell.js';
+import { HYPERPARAMETERS, type CellConfig } from './grid.js';
+
+/** A finished cell as the ledger holds it. */
+export interface FinishedCell {
+  key: string;
+  config: CellConfig;
+  result: CellResult;
+}
+
+export interface FailedCell {
+  key: string;
+  config: CellConfig;
+  error: string;
+}
+
+/** One (data, backbone, mode) entry of the table: the hyperparameters chosen by validation, pooled over seeds. */
+export interface ChosenSetting {
+  data: string;
+  backbone: string;
+  attention: CellConfig['attention'];
+  /** The hyperparameters of the chosen setting (seed excluded). */
+  setting: Partial<Record<(typeof HYPERPARAMETERS)[number], unknown>>;
+  seeds: number[];
+  /** Test accuracies at the selected epochs, over every seed of the setting. */
+  accuracies: number[];
+  validationScore: number;
+  keys: string[];
+}
+
+const METHOD_NAMES: Record<CellConfig['attention'], string> = {
+  none: 'Vanilla',
+  l1: 'L1 map',
+  global: 'Global attention',
+};
+
+/** A short column name for a data SPEC: its folder or file name, plus an IDRiD task. */
+export function datasetLabel(spec: string): string {
+  const match = /^(\w+):(.*)$/.exec(spec);
+  const kind = match && match[1]!.length > 1 ? match[1]! : undefined;
+  let path = kind ? match![2]! : spec;
+  let task = '';
+  if (kind === 'idrid') {
+    const parts = /^(.*?)(?::(retinopathy|edema))?$/.exec(path)!;
+    path = parts[1]!;
+    task = parts[2] ? ` ${parts[2]}` : '';
+  }
+  const name =
+    path
+      .replace(/[/\\]+$/, '')
+      .split(/[/\\]/)
+      .pop()
+      ?.replace(/\.npz$/i, '') ?? spec;
+  return `${name}${task}`;
+}
+
+function backboneLabel(name: string): string {
+  try {
+    return backboneDefinition(name).displayName ?? name;
+  } catch {
+    return name;
+  }
+}
+
+/** Backbones with their own per-image attention (VGG-att3, ResAttNet): one row, no map in front. */
+export function isLocalAttentionBackbone(name: string): boolean {
+  try {
+    return /attention/i.test(String(backboneDefinition(name).family));
+  } catch {
+    return false;
+  }
+}
+
+function settingOf(config: CellConfig): ChosenSetting['setting'] {
+  return Object.fromEntries(
+    HYPERPARAMETERS.filter((key) => config[key] !== undefined).map((key) => [key, config[key]]),
+  );
+}
+
+/**
+ * For every (data, backbone, mode), the hyperparameter setting with the best
+ * validation score (mean over its seeds), never the best test score.
+ */
+export function chooseSettings(cells: readonly FinishedCell[]): ChosenSetting[] {
+  const bySetting = new Map<string, FinishedCell[]>();
+  for (const cell of cells) {
+    const { data, backbone, attention } = cell.config;
+    const id = JSON.stringify([data, backbone, attention, settingOf(cell.config)]);
+    bySetting.set(id, [...(bySetting.get(id) ?? []), cell]);
+  }
+  const best = new Map<string, ChosenSetting>();
+  for (const group of bySetting.values()) {
+    const { data, backbone, attention } = group[0]!.config;
+    const candidate: ChosenSetting = {
+      data,
+      backbone,
+      attention,
+      setting: settingOf(group[0]!.config),
+      seeds: group.map((cell) => cell.config.seed).sort((a, b) => a - b),
+      accuracies: group.flatMap((cell) => cell.result.selectedTestAccuracies),
+      validationScore: mean(group.map((cell) => cell.result.validationScore)),
+      keys: group.map((cell) => cell.key),
+    };
+    const id = JSON.stringify([data, backbone, attention]);
+    const current = best.get(id);
+    if (!current || candidate.validationScore > current.validationScore) best.set(id, candidate);
+  }
+  return [...best.values()];
+}
+
+/**
+ * The paper's Table 2: rows are methods per backbone, columns datasets, cells
+ * mean(std) test accuracy over the selected epochs (and seeds); global
+ * attention is bold when it differs from vanilla at p < 0.01 (Welch's
+ * t-test) and starred when it differs from the L1 map.
+ */
+export function buildResultTable(cells: readonly FinishedCell[]): {
+  table: ResultTable;
+  chosen: ChosenSetting[];
+} {
+  const chosen = chooseSettings(cells);
+  const columns = [...new Set(cells.map((cell) => datasetLabel(cell.config.data)))];
+  const backbones = [...new Set(cells.map((cell) => cell.config.backbone))];
+  const find = (data: string, backbone: string, attention: CellConfig['attention']) =>
+    chosen.find(
+      (entry) =>
+        datasetLabel(entry.data) === data &&
+        entry.backbone === backbone &&
+        entry.attention === attention,
+    );
+  const rows: ResultRow[] = [];
+  for (const backbone of backbones) {
+    const local = isLocalAttentionBackbone(backbone);
+    for (const attention of ['none', 'l1', 'global'] as const) {
+      if (!columns.some((column) => find(column, backbone, attention))) continue;
+      const cellsByColumn: ResultRow['cells'] = Object.fromEntries(
+        columns.map((column) => {
+          const entry = find(column, backbone, attention);
+          if (!entry) return [column, undefined];
+          const vanilla = find(column, backbone, 'none');
+          const l1 = find(column, backbone, 'l1');
+          const marks =
+            attention === 'global' && vanilla && canTest(entry, vanilla)
+              ? significanceMarks({
+                  attention: entry.accuracies,
+                  vanilla: vanilla.accuracies,
+                  ...(l1 && canTest(entry, l1) ? { l1: l1.accuracies } : {}),
+                })
+              : {};
+          return [column, resultCell(entry.accuracies, marks)];
+        }),
+      );
+      rows.push({
+        backbone: backboneLabel(backbone),
+        method:
+          local && attention === 'none' ? 'Local attention (per image)' : METHOD_NAMES[attention],
+        cells: cellsByColumn,
+      });
+    }
+  }
+  return { table: { columns, rows }, chosen };
+}
+
+/** A t-test needs two values on each side. */
+function canTest(a: ChosenSetting, b: ChosenSetting): boolean {
+  return a.accuracies.length >= 2 && b.accuracies.length >= 2;
+}
+
+/** results.md: the table, how to read it, the chosen settings, and any failed cells. */
+export function renderResultsMarkdown(
+  title: string,
+  cells: readonly FinishedCell[],
+  failed: readonly FailedCell[],
+  pending: number,
+): string {
+  const lines = [`# ${title}`, ''];
+  if (cells.length === 0) {
+    lines.push('No cell has finished yet.', '');
+  } else {
+    const { table, chosen } = buildResultTable(cells);
+    // Only what the grid varied is worth a column's space.
+    const varying = HYPERPARAMETERS.filter(
+      (key) =>
+        new Set(
+          cells
+            .filter((cell) => !(key === 'cutoff' && cell.config.attention === 'none'))
+            .filter((cell) => cell.config[key] !== undefined)
+            .map((cell) => JSON.stringify(cell.config[key])),
+        ).size > 1,
+    );
+    lines.push(
+      'Test accuracy (%) mean(std) over the epochs chosen by cross-validation on the training part (and over seeds), as in Table 2 of Xu et al. **Bold**: global attention differs from vanilla at p < 0.01 (Welch t-test); \\*: it differs from the L1 map at p < 0.01.',
+      '',
+      renderMarkdownTable(table),
+      '## Chosen settings',
+      '',
+      'Per dataset, backbone and method, the hyperparameters with the best mean validation accuracy (never the test accuracy).',
+      '',
+      '| data | backbone | method | setting | seeds | validation | cells |',
+      '| --- | --- | --- | --- | --- | ---: | --- |',
+      ...chosen.map(
+        (entry) =>
+          `| ${datasetLabel(entry.data)} | ${backboneLabel(entry.backbone)} | ${METHOD_NAMES[entry.attention]} | ${describeSetting(entry.setting, varying)} | ${entry.seeds.join(', ')} | ${(entry.validationScore * 100).toFixed(2)} | ${entry.keys.map((key) => key.slice(0, 8)).join(', ')} |`,
+      ),
+      '',
+    );
+  }
+  lines.push(`Cells: ${cells.length} done, ${failed.length} failed, ${pending} not finished.`, '');
+  if (failed.length > 0) {
+    lines.push('## Failed cells', '');
+    for (const cell of failed) {
+      lines.push(
+        `- \`${cell.key.slice(0, 8)}\` ${cell.config.backbone} ${cell.config.attention} on ${datasetLabel(cell.config.data)}: ${cell.error.split('\n')[0]}`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+export function renderResultsCsv(cells: readonly FinishedCell[]): string {
+  return renderCsvTable(buildResultTable(cells).table);
+}
+
+function describeSetting(setting: ChosenSetting['setting'], keys: readonly string[]): string {
+  const entries = Object.entries(setting).filter(([key]) => keys.includes(key));
+  return entries.length === 0 ? '—' : entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
+}
+
+const SENSITIVITY: [keyof CellConfig, SensitivityRecord['parameter']][] = [
+  ['channels', 'K'],
+  ['lambda', 'lambda'],
+  ['cutoff', 'E'],
+];
+
+/**
+ * The paper's Fig. 7 from global-attention cells: test accuracy against each
+ * of K, lambda and E that the grid varied, one line per dataset and backbone;
+ * each point averages the cells with that value (the other settings and seeds pooled).
+ */
+export function sensitivityRecords(cells: readonly FinishedCell[]): SensitivityRecord[] {
+  const global = cells.filter((cell) => cell.config.attention === 'global');
+  const records: SensitivityRecord[] = [];
+  for (const [key, parameter] of SENSITIVITY) {
+    const values = [...new Set(global.map((cell) => cell.config[key]))].filter(
+      (value): value is number => typeof value === 'number',
+    );
+    if (values.length < 2) continue;
+    const series = [
+      ...new Set(
+        global.map(
+          (cell) => `${datasetLabel(cell.config.data)} ${backboneLabel(cell.config.backbone)}`,
+        ),
+      ),
+    ];
+    for (const name of series) {
+      for (const value of values) {
+        const matching = global.filter(
+          (cell) =>
+            cell.config[key] === value &&
+            `${datasetLabel(cell.config.data)} ${backboneLabel(cell.config.backbone)}` === name,
+        );
+        if (matching.length === 0) continue;
+        const means = matching.map((cell) => cell.result.testMean);
+        const average = mean(means);
+        records.push({
+          parameter,
+          value,
+          accuracy: average,
+          ...(means.length > 1
+            ? {
+                accuracyStd: Math.sqrt(
+                  means.reduce((sum, m) => sum + (m - average) ** 2, 0) / (means.length - 1),
+                ),
+              }
+            : {}),
+          series: name,
+        });
+      }
+    }
+  }
+  return records;
+}

@@ -1,0 +1,425 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  cellKey,
+  ExperimentLedger,
+  runLedgerWorker,
+  runLocalGrid,
+  type CellRecord,
+  type CellRunner,
+  type JsonObject,
+  type WorkerEvent,
+} from '@gsa/experiments';
+import { renderChartSvg, sensitivitySpec } from '@gsa/viz';
+import { CliError, UsageError } from '../errors.js';
+import { writeFileAtomic, writeJsonAtomic } from '../files.js';
+import type { Output } from '../output.js';
+import { VERSION } from '../version.js';
+import { runProtocolCell, type CellResult } from './cell.js';
+import {
+  defaultExperimentDirectory,
+  expandGrid,
+  HYPERPARAMETERS,
+  readGridFile,
+  type CellConfig,
+} from './grid.js';
+import {
+  buildResultTable,
+  renderResultsCsv,
+  renderResultsMarkdown,
+  sensitivityRecords,
+  type FailedCell,
+  type FinishedCell,
+} from './results.js';
+
+const BIN = fileURLToPath(new URL('../../bin/gsa.js', import.meta.url));
+
+export interface ExperimentOptions {
+  config: string;
+  out?: string;
+  workers: number;
+  backend: string;
+  queue?: string;
+  /** Attempts per cell before it is marked failed. */
+  attempts: number;
+}
+
+export const ledgerPath = (directory: string) => join(directory, 'ledger.sqlite');
+
+function describeCell(config: CellConfig): string {
+  const extras = (['channels', 'lambda', 'cutoff', 'lr', 'weightDecay', 'size'] as const)
+    .filter(
+      (key) => config[key] !== undefined && !(key === 'cutoff' && config.attention === 'none'),
+    )
+    .map((key) => `${key} ${String(config[key])}`);
+  return [config.attention, config.backbone, ...extras, `seed ${config.seed}`].join(', ');
+}
+
+/**
+ * `gsa experiment`: expands the grid into cells, records them in the
+ * experiment's ledger (cells already there, done or not, are kept: a second
+ * run resumes), runs the unfinished ones in local worker processes (or on a
+ * BullMQ queue), then writes results.md, results.csv and the sensitivity plot.
+ */
+export async function runExperiment(
+  options: ExperimentOptions,
+  output: Output,
+): Promise<{ directory: string; done: number; failed: number }> {
+  const grid = readGridFile(options.config);
+  const cells = expandGrid(grid);
+  const directory = resolve(options.out ?? defaultExperimentDirectory(options.config));
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    throw new CliError(
+      `Cannot create ${directory}: ${(error as Error).message}`,
+      'Choose an --out directory you can write to.',
+    );
+  }
+  const specs = cells.map((config) => {
+    const json = config as unknown as JsonObject;
+    return { key: cellKey(json), config: json };
+  });
+  const keys = new Set(specs.map((spec) => spec.key));
+  writeJsonAtomic(join(directory, 'grid.json'), {
+    gsaVersion: VERSION,
+    source: resolve(options.config),
+    grid,
+    cells: specs.length,
+  });
+  const path = ledgerPath(directory);
+  const ledger = ExperimentLedger.open(path);
+  let before;
+  try {
+    const { added } = ledger.addCells(specs);
+    before = countsFor(ledger, keys);
+    output.note(
+      `gsa: ${specs.length} cells (${added} new, ${before.done} already done, ${before.failed} failed before); ledger ${path}`,
+    );
+    // A new run gives cells that failed before another chance.
+    if (before.failed > 0) ledger.retryFailed();
+  } finally {
+    ledger.close();
+  }
+
+  if (options.queue) {
+    const { runQueueCoordinator, redactUrl } = await import('@gsa/experiments');
+    output.note(
+      `gsa: cells go to the queue at ${redactUrl(options.queue)}; start workers with \`gsa worker --queue URL\``,
+    );
+    await runQueueCoordinator({
+      ledgerPath: path,
+      queueUrl: options.queue,
+      attempts: options.attempts,
+      outDir: directory,
+      onProgress: (counts) => output.note(progressLine(counts)),
+      log: output.note,
+    });
+  } else {
+    const pending = countsFor(ExperimentLedger.open(path), keys, true);
+    const workers = Math.max(1, Math.min(options.workers, pending.pending + pending.running));
+    if (pending.pending + pending.running > 0) {
+      output.note(
+        `gsa: running ${pending.pending + pending.running} cells in ${workers} worker process(es)`,
+      );
+      const controller = new AbortController();
+      const onSignal = () => {
+        output.note(
+          'gsa: stopping; unfinished cells stay pending (run the same command to resume).',
+        );
+        controller.abort();
+      };
+      process.once('SIGINT', onSignal);
+      try {
+        await runLocalGrid({
+          ledgerPath: path,
+          workers,
+          command: [
+            process.execPath,
+            BIN,
+            ...(output.quiet ? ['--quiet'] : []),
+            'worker',
+            '--ledger',
+            path,
+            '--out',
+            directory,
+            '--backend',
+            options.backend,
+            '--attempts',
+            String(options.attempts),
+          ],
+          maxAttempts: options.attempts,
+          onProgress: (counts) => output.note(progressLine(counts)),
+          signal: controller.signal,
+        });
+      } catch (error) {
+        throw new CliError(
+          `The experiment's workers failed: ${(error as Error).message}`,
+          'Run with --verbose; the cells already done are kept, and the same command resumes.',
+        );
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+      }
+      if (controller.signal.aborted) throw new CliError('Stopped; run the same command to resume.');
+    }
+  }
+  const summary = await writeExperimentResults(directory, keys);
+  return { directory, ...summary };
+}
+
+function progressLine(counts: Record<string, number>): string {
+  return `gsa: cells ${counts.done} done, ${counts.running} running, ${counts.pending} pending, ${counts.failed} failed`;
+}
+
+function countsFor(ledger: ExperimentLedger, keys: Set<string>, close = false) {
+  const counts = { pending: 0, running: 0, done: 0, failed: 0 };
+  try {
+    for (const cell of ledger.cells()) if (keys.has(cell.key)) counts[cell.state] += 1;
+  } finally {
+    if (close) ledger.close();
+  }
+  return counts;
+}
+
+/** The ledger's cells of this grid (or all), split into finished, failed and the rest. */
+export function readExperimentCells(
+  directory: string,
+  keys?: Set<string>,
+): { finished: FinishedCell[]; failed: FailedCell[]; unfinished: number; records: CellRecord[] } {
+  const path = ledgerPath(directory);
+  if (!existsSync(path)) {
+    throw new CliError(
+      `${directory} holds no experiment ledger (ledger.sqlite).`,
+      'Pass the --out directory of `gsa experiment`.',
+    );
+  }
+  const ledger = ExperimentLedger.open(path);
+  try {
+    const records = ledger.cells().filter((cell) => !keys || keys.has(cell.key));
+    const finished: FinishedCell[] = [];
+    const failed: FailedCell[] = [];
+    let unfinished = 0;
+    for (const record of records) {
+      const config = record.config as unknown as CellConfig;
+      if (record.state === 'done' && record.result) {
+        finished.push({ key: record.key, config, result: record.result as unknown as CellResult });
+      } else if (record.state === 'failed') {
+        failed.push({ key: record.key, config, error: record.error ?? 'unknown error' });
+      } else unfinished += 1;
+    }
+    return { finished, failed, unfinished, records };
+  } finally {
+    ledger.close();
+  }
+}
+
+/** results.md, results.csv, results.json and (when K, lambda or E varied) sensitivity.svg. */
+export async function writeExperimentResults(
+  directory: string,
+  keys?: Set<string>,
+): Promise<{ done: number; failed: number; unfinished: number; written: string[] }> {
+  const { finished, failed, unfinished } = readExperimentCells(directory, keys);
+  const written = [join(directory, 'results.md')];
+  writeFileAtomic(
+    written[0]!,
+    renderResultsMarkdown('gsa experiment results', finished, failed, unfinished),
+  );
+  if (finished.length > 0) {
+    written.push(join(directory, 'results.csv'));
+    writeFileAtomic(written[1]!, renderResultsCsv(finished));
+    const { table, chosen } = buildResultTable(finished);
+    written.push(join(directory, 'results.json'));
+    writeJsonAtomic(written[2]!, {
+      table,
+      chosen,
+      cells: finished.map((cell) => ({
+        key: cell.key,
+        config: cell.config,
+        testMean: cell.result.testMean,
+        testStd: cell.result.testStd,
+        validationScore: cell.result.validationScore,
+      })),
+    });
+    const records = sensitivityRecords(finished);
+    if (records.length > 0) {
+      const path = join(directory, 'sensitivity.svg');
+      writeFileAtomic(path, await renderChartSvg(sensitivitySpec(records)));
+      written.push(path);
+    }
+  }
+  return { done: finished.length, failed: failed.length, unfinished, written };
+}
+
+/** The cell runner of `gsa worker`: the paper protocol, with the summary and map as the cell's files. */
+export const protocolCellRunner =
+  (log?: (text: string) => void): CellRunner =>
+  async (cell, context) => {
+    const config = cell.config as unknown as CellConfig;
+    const result = await runProtocolCell(config, {
+      signal: context.signal,
+      ...(log ? { log } : {}),
+    });
+    const { map, ...summary } = result;
+    return {
+      ...(summary as unknown as JsonObject),
+      files: {
+        'summary.json': `${JSON.stringify({ key: cell.key, config, ...summary }, null, 2)}\n`,
+        ...(map ? { 'attention-map.json': JSON.stringify(map) } : {}),
+      },
+    };
+  };
+
+/** `gsa worker --ledger`: runs cells of a local experiment until none is left. */
+export async function runLocalWorker(
+  options: { ledger: string; out?: string; attempts: number },
+  output: Output,
+): Promise<void> {
+  if (!existsSync(options.ledger)) {
+    throw new UsageError(
+      `No experiment ledger at ${options.ledger}.`,
+      'Start the experiment with `gsa experiment --config FILE`; it starts its workers.',
+    );
+  }
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await runLedgerWorker({
+      ledgerPath: options.ledger,
+      runCell: protocolCellRunner(output.verbose ? output.note : undefined),
+      maxAttempts: options.attempts,
+      ...(options.out ? { outDir: options.out } : {}),
+      signal: controller.signal,
+      onEvent: (event) => output.note(describeEvent(event)),
+    });
+  } finally {
+    process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGINT', stop);
+  }
+}
+
+export function describeEvent(event: WorkerEvent): string {
+  const name = `cell ${event.cell.key.slice(0, 8)} (${describeCell(event.cell.config as unknown as CellConfig)})`;
+  switch (event.type) {
+    case 'start':
+      return `gsa: ${name} started (attempt ${event.cell.attempts})`;
+    case 'done':
+      return `gsa: ${name} done in ${event.seconds.toFixed(1)} s${event.recorded ? '' : ' (already recorded elsewhere)'}`;
+    case 'error':
+      return `gsa: ${name} failed (${event.outcome === 'retry' ? 'will retry' : event.outcome}): ${event.error.split('\n')[0]}`;
+    case 'released':
+      return `gsa: ${name} stopped; it goes back to pending`;
+    case 'taken-over':
+      return `gsa: ${name} was taken over by another worker`;
+  }
+}
+
+/** `gsa results DIR`: the table as Markdown or CSV, or the ledger's cells as JSON, filtered. */
+export function renderExperimentResults(
+  directory: string,
+  options: { format: 'md' | 'csv' | 'json'; state?: CellRecord['state']; where?: string[] },
+): string {
+  const where = parseWhere(options.where ?? []);
+  const matches = (config: CellConfig) =>
+    Object.entries(where).every(([key, value]) => {
+      const actual = (config as unknown as Record<string, unknown>)[key];
+      return actual !== undefined && String(actual) === value;
+    });
+  const { finished, failed, unfinished, records } = readExperimentCells(directory);
+  if (options.format === 'json') {
+    return JSON.stringify(
+      records
+        .filter((record) => !options.state || record.state === options.state)
+        .filter((record) => matches(record.config as unknown as CellConfig)),
+      null,
+      2,
+    );
+  }
+  if (options.state && options.state !== 'done') {
+    throw new UsageError('--state applies to --format json; the table is made of done cells.');
+  }
+  const chosen = finished.filter((cell) => matches(cell.config));
+  if (options.format === 'csv') {
+    if (chosen.length === 0)
+      throw new CliError(
+        'No finished cell matches.',
+        'Check --where, or wait for cells to finish.',
+      );
+    return renderResultsCsv(chosen).trimEnd();
+  }
+  return renderResultsMarkdown(
+    'gsa experiment results',
+    chosen,
+    failed.filter((cell) => matches(cell.config)),
+    unfinished,
+  ).trimEnd();
+}
+
+const FILTER_KEYS = new Set<string>([
+  'data',
+  'backbone',
+  'attention',
+  ...HYPERPARAMETERS,
+  'seed',
+  'folds',
+  'topEpochs',
+]);
+
+function parseWhere(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      const key = pair.slice(0, at);
+      if (at <= 0 || !FILTER_KEYS.has(key)) {
+        throw new UsageError(
+          `--where expects key=value with a grid key, got '${pair}'.`,
+          `Keys: ${[...FILTER_KEYS].join(', ')}.`,
+        );
+      }
+      return [key, pair.slice(at + 1)];
+    }),
+  );
+}
+
+/** `gsa worker --queue`: takes cells from the queue until stopped (Ctrl-C finishes nothing half-way: the cell goes back). */
+export async function runQueueWorkerCommand(
+  options: { queue: string; concurrency: number },
+  output: Output,
+): Promise<void> {
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
+    throw new UsageError(`--concurrency expects a positive integer, got ${options.concurrency}.`);
+  const { runQueueWorker, redactUrl } = await import('@gsa/experiments');
+  const controller = new AbortController();
+  const stop = () => {
+    output.note('gsa: stopping the worker after handing back its cells');
+    controller.abort();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  output.note(`gsa: worker taking cells from ${redactUrl(options.queue)}`);
+  try {
+    await runQueueWorker({
+      queueUrl: options.queue,
+      concurrency: options.concurrency,
+      runCell: protocolCellRunner(output.verbose ? output.note : undefined),
+      signal: controller.signal,
+      onEvent: (event) => {
+        const name = `cell ${event.key.slice(0, 8)}`;
+        output.note(
+          event.type === 'start'
+            ? `gsa: ${name} started (attempt ${event.attempt})`
+            : event.type === 'done'
+              ? `gsa: ${name} done in ${event.seconds.toFixed(1)} s`
+              : event.type === 'error'
+                ? `gsa: ${name} attempt ${event.attempt} failed: ${event.error.split('\n')[0]}`
+                : `gsa: ${name} handed back to the queue`,
+        );
+      },
+    });
+  } finally {
+    process.removeListener('SIGTERM', stop);
+    process.removeListener('SIGINT', stop);
+  }
+}

@@ -1,0 +1,185 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { GlobalSpatialAttention, PixelWeightMap } from '@gsa/attention';
+import { createBackbone, loadWeights } from '@gsa/backbones';
+import {
+  lowRankPixelRepresentation,
+  pixelRepresentation,
+  readImages,
+  type ImageSet,
+  type PixelRepresentation,
+} from '@gsa/data';
+import {
+  trainTwoPhase,
+  type AttentionSetup,
+  type TrainingCallback,
+  type TwoPhaseResult,
+} from '@gsa/trainer';
+import type { TrainConfig } from './config.js';
+import { CliError } from './errors.js';
+
+/** The settings one training needs; `gsa train` and every experiment cell share them. */
+export type TrainingSettings = Pick<
+  TrainConfig,
+  | 'backbone'
+  | 'attention'
+  | 'epochs'
+  | 'cutoff'
+  | 'channels'
+  | 'lambda'
+  | 'weightDecay'
+  | 'lr'
+  | 'mapLr'
+  | 'batch'
+  | 'seed'
+  | 'pixelRank'
+  | 'pretrained'
+  | 'backboneOptions'
+>;
+
+/**
+ * A finished training. `dispose()` frees the images and the pixel
+ * representation; the caller owns `backbone` (it may live on in a deployed model).
+ */
+export interface SplitTraining {
+  result: TwoPhaseResult;
+  backbone: LayersModel;
+  trainImages: tf.Tensor4D;
+  trainLabels: Int32Array;
+  evaluationImages: tf.Tensor4D;
+  evaluationLabels: Int32Array;
+  representation?: PixelRepresentation;
+  dispose(): void;
+}
+
+export interface TrainingHooks {
+  callbacks?: TrainingCallback[];
+  checkpoints?: { directory: string; keep?: number; resume?: boolean };
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+  /** Called once the inputs are known good, before the first epoch (e.g. to save config.json). */
+  beforeTraining?: () => void;
+}
+
+/**
+ * Trains `settings.backbone` on `split.train` (the pixel representation is
+ * built from those images only) and scores `split.evaluation` after every
+ * epoch.
+ */
+export async function trainOnSplit(
+  set: ImageSet,
+  split: { train: readonly number[]; evaluation: readonly number[] },
+  settings: TrainingSettings,
+  hooks: TrainingHooks = {},
+): Promise<SplitTraining> {
+  const [height, width, channels] = [
+    set.metadata.height,
+    set.metadata.width,
+    set.metadata.channels,
+  ];
+  const trainLabels = Int32Array.from(split.train, (index) => set.labels[index]!);
+  const evaluationLabels = Int32Array.from(split.evaluation, (index) => set.labels[index]!);
+  const trainImages = await readImages(set, split.train);
+  const evaluationImages = await readImages(set, split.evaluation);
+  const owned: { dispose(): unknown }[] = [trainImages, evaluationImages];
+
+  let backbone: LayersModel | undefined;
+  try {
+    let representation: PixelRepresentation | undefined;
+    if (settings.attention === 'global') {
+      representation =
+        settings.pixelRank === 'exact'
+          ? await pixelRepresentation(set, { train: split.train })
+          : await lowRankPixelRepresentation(
+              set,
+              { train: split.train },
+              { rank: settings.pixelRank, seed: settings.seed },
+            );
+      owned.push(representation.pixels);
+      hooks.log?.(
+        `gsa: pixel representation ${representation.kind}, ${representation.pixels.shape[3]} channels` +
+          (representation.kind === 'low-rank'
+            ? ` (${(representation.explainedVariance * 100).toFixed(1)}% of the variance)`
+            : ''),
+      );
+    }
+    try {
+      backbone = createBackbone(settings.backbone, {
+        ...settings.backboneOptions,
+        inputShape: [height, width, channels],
+        numClasses: set.classNames.length,
+        seed: settings.seed,
+      });
+    } catch (error) {
+      throw new CliError(
+        `Cannot build ${settings.backbone}: ${(error as Error).message}`,
+        'Check backboneOptions in the config file.',
+      );
+    }
+    if (settings.pretrained) {
+      try {
+        await loadWeights(backbone, settings.pretrained);
+      } catch (error) {
+        throw new CliError(
+          `Cannot load the weights ${settings.pretrained}: ${(error as Error).message}`,
+          'Pass a tfjs model.json or a torchvision safetensors file for this backbone (see @gsa/backbones).',
+        );
+      }
+    }
+    const attention: AttentionSetup =
+      settings.attention === 'none'
+        ? { mode: 'none' }
+        : settings.attention === 'l1'
+          ? {
+              mode: 'l1',
+              layer: new PixelWeightMap(),
+              lambda: settings.lambda,
+              ...(settings.mapLr ? { learningRate: settings.mapLr } : {}),
+            }
+          : {
+              mode: 'global',
+              layer: new GlobalSpatialAttention({
+                channels: settings.channels,
+                seed: settings.seed,
+              }),
+              pixelRepresentation: representation!.pixels,
+              lambda: settings.lambda,
+            };
+    hooks.beforeTraining?.();
+    const result = await trainTwoPhase({
+      backbone,
+      numClasses: set.classNames.length,
+      train: { images: trainImages, labels: trainLabels },
+      evaluation: { images: evaluationImages, labels: evaluationLabels },
+      attention,
+      epochs: settings.epochs,
+      cutoffEpoch: settings.cutoff,
+      batchSize: settings.batch,
+      learningRate: settings.lr,
+      weightDecay: settings.weightDecay,
+      seed: settings.seed,
+      ...(hooks.checkpoints ? { checkpoints: hooks.checkpoints } : {}),
+      ...(hooks.callbacks ? { callbacks: hooks.callbacks } : {}),
+      ...(hooks.signal ? { signal: hooks.signal } : {}),
+      ...(hooks.log ? { log: hooks.log } : {}),
+    });
+    return {
+      result,
+      backbone,
+      trainImages,
+      trainLabels,
+      evaluationImages,
+      evaluationLabels,
+      ...(representation ? { representation } : {}),
+      dispose: () => disposeAll(owned),
+    };
+  } catch (error) {
+    disposeAll(owned);
+    backbone?.dispose();
+    throw error;
+  }
+}
+
+function disposeAll(owned: { dispose(): unknown }[]): void {
+  for (const item of owned.splice(0)) item.dispose();
+}
