@@ -103,67 +103,74 @@ export async function runExperiment(
     ledger.close();
   }
 
-  if (options.queue) {
-    const { runQueueCoordinator, redactUrl } = await import('@gsa/experiments');
-    output.note(
-      `gsa: cells go to the queue at ${redactUrl(options.queue)}; start workers with \`gsa worker --queue URL\``,
-    );
-    await runQueueCoordinator({
-      ledgerPath: path,
-      queueUrl: options.queue,
-      attempts: options.attempts,
-      outDir: directory,
-      onProgress: (counts) => output.note(progressLine(counts)),
-      log: output.note,
-    });
-  } else {
-    const pending = countsFor(ExperimentLedger.open(path), keys, true);
-    const workers = Math.max(1, Math.min(options.workers, pending.pending + pending.running));
-    if (pending.pending + pending.running > 0) {
+  const controller = new AbortController();
+  const onSignal = () => {
+    output.note('gsa: stopping; unfinished cells stay pending (run the same command to resume).');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    if (options.queue) {
+      const { runQueueCoordinator, redactUrl } = await import('@gsa/experiments');
       output.note(
-        `gsa: running ${pending.pending + pending.running} cells in ${workers} worker process(es)`,
+        `gsa: cells go to the queue at ${redactUrl(options.queue)}; start workers with \`gsa worker --queue URL\``,
       );
-      const controller = new AbortController();
-      const onSignal = () => {
-        output.note(
-          'gsa: stopping; unfinished cells stay pending (run the same command to resume).',
-        );
-        controller.abort();
-      };
-      process.once('SIGINT', onSignal);
       try {
-        await runLocalGrid({
+        await runQueueCoordinator({
           ledgerPath: path,
-          workers,
-          command: [
-            process.execPath,
-            BIN,
-            ...(output.quiet ? ['--quiet'] : []),
-            'worker',
-            '--ledger',
-            path,
-            '--out',
-            directory,
-            '--backend',
-            options.backend,
-            '--attempts',
-            String(options.attempts),
-          ],
-          maxAttempts: options.attempts,
+          queueUrl: options.queue,
+          attempts: options.attempts,
+          outDir: directory,
           onProgress: (counts) => output.note(progressLine(counts)),
+          log: output.note,
           signal: controller.signal,
         });
       } catch (error) {
         throw new CliError(
-          `The experiment's workers failed: ${(error as Error).message}`,
-          'Run with --verbose; the cells already done are kept, and the same command resumes.',
+          `The queue at ${redactUrl(options.queue)} failed: ${(error as Error).message}`,
+          'Check that Redis runs there and the password (GSA_REDIS_PASSWORD) is right; finished cells are kept, the same command resumes.',
         );
-      } finally {
-        process.removeListener('SIGINT', onSignal);
       }
-      if (controller.signal.aborted) throw new CliError('Stopped; run the same command to resume.');
+    } else {
+      const pending = countsFor(ExperimentLedger.open(path), keys, true);
+      const unfinished = pending.pending + pending.running;
+      const workers = Math.max(1, Math.min(options.workers, unfinished));
+      if (unfinished > 0) {
+        output.note(`gsa: running ${unfinished} cells in ${workers} worker process(es)`);
+        try {
+          await runLocalGrid({
+            ledgerPath: path,
+            workers,
+            command: [
+              process.execPath,
+              BIN,
+              ...(output.quiet ? ['--quiet'] : []),
+              'worker',
+              '--ledger',
+              path,
+              '--out',
+              directory,
+              '--backend',
+              options.backend,
+              '--attempts',
+              String(options.attempts),
+            ],
+            maxAttempts: options.attempts,
+            onProgress: (counts) => output.note(progressLine(counts)),
+            signal: controller.signal,
+          });
+        } catch (error) {
+          throw new CliError(
+            `The experiment's workers failed: ${(error as Error).message}`,
+            'Run with --verbose; the cells already done are kept, and the same command resumes.',
+          );
+        }
+      }
     }
+  } finally {
+    process.removeListener('SIGINT', onSignal);
   }
+  if (controller.signal.aborted) throw new CliError('Stopped; run the same command to resume.');
   const summary = await writeExperimentResults(directory, keys);
   return { directory, ...summary };
 }
