@@ -17,7 +17,9 @@
 //
 //   GSA_BENCH_LARGE=1               also the large models at 224x224 (vgg16-h1024, vgg16_bn-h1024,
 //                                   resnet50, resnet152, densenet121, densenet161: long)
-//   GSA_BENCH_RUNS=resnet18@64,...  exactly these runs (name@size; the name may be a registry name)
+//   GSA_BENCH_RUNS=resnet18@64,...  exactly these runs (name@size; the name may be a registry name,
+//                                   e.g. resattnet56@64, vgg_att3@32, vgg_att3-early@128 (earlyPooling);
+//                                   the local-attention baselines are not in the default runs: slow)
 //   GSA_BENCH_STEPS=1               timed steps after a warm-up micro-batch (median reported)
 //   GSA_BENCH_MICRO_BATCH=16        images per forward/backward pass (default: as above)
 //   GSA_BENCH_THREADS=2             wasm threads (default: every core)
@@ -53,6 +55,7 @@ const CLASSES = 10;
 const VARIANTS: Record<string, { backbone: string; options: Record<string, unknown> }> = {
   'vgg16-h1024': { backbone: 'vgg16', options: { hiddenUnits: 1024 } },
   'vgg16_bn-h1024': { backbone: 'vgg16_bn', options: { hiddenUnits: 1024 } },
+  'vgg_att3-early': { backbone: 'vgg_att3', options: { earlyPooling: true } },
 };
 
 const ALL = [
@@ -69,7 +72,7 @@ const ALL = [
 ];
 const SMALL_AT_224 = ['smallcnn', 'resnet18', 'googlenet', 'mobilenet_v1'];
 /** Backbones whose activations need half the micro-batch of the others. */
-const DEEP = /^(resnet101|resnet152|wide_resnet|densenet161|densenet169|densenet201)/;
+const DEEP = /^(resnet101|resnet152|wide_resnet|densenet161|densenet169|densenet201|resattnet92)/;
 
 function microBatchFor(backbone: string, size: number): number {
   if (process.env.GSA_BENCH_MICRO_BATCH) return Number(process.env.GSA_BENCH_MICRO_BATCH);

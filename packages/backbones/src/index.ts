@@ -6,6 +6,7 @@ export {
   registerBackbone,
   listBackbones,
   backboneDefinition,
+  backboneDisplayName,
   type BackboneName,
   type BackboneFamily,
   type BackboneDefinition,
@@ -24,6 +25,8 @@ export type {
   DenseNetOptions,
   GoogLeNetOptions,
   MobileNetV1Options,
+  VggAttentionOptions,
+  ResidualAttentionOptions,
 } from './types.js';
 export { smallCnn } from './architectures/smallcnn.js';
 export { vgg, VGG_LAYERS } from './architectures/vgg.js';
@@ -36,6 +39,22 @@ export {
   type InceptionChannels,
 } from './architectures/googlenet.js';
 export { mobileNetV1 } from './architectures/mobilenet.js';
+export {
+  vggAttention3,
+  VGG_ATTENTION_CONVS,
+  VGG_ATTENTION_MAP_LAYERS,
+} from './architectures/vgg-attention.js';
+export {
+  residualAttentionNetwork,
+  attentionModule,
+  preActivationUnit,
+  RESIDUAL_ATTENTION_MODULES,
+} from './architectures/residual-attention.js';
+export {
+  localAttentionMaps,
+  localAttentionLayerNames,
+  type LocalAttentionMap,
+} from './model-tools/local-attention.js';
 export {
   NetworkBuilder,
   torchPoolOutputSize,

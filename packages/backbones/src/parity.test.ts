@@ -10,6 +10,7 @@ import {
   createBackbone,
   decodeSafetensors,
   loadWeights,
+  localAttentionMaps,
   toFloat32Array,
 } from './index.js';
 import type { BackboneOptions } from './index.js';
@@ -22,6 +23,8 @@ interface ParityCase {
   outputs: string[];
   parameters: number;
   trainBatchNorm?: string;
+  /** Local-attention backbones: how many `local_map<i>` (`[N, h, w]`) the fixture holds. */
+  localMaps?: number;
 }
 
 const { cases, torch, torchvision } = JSON.parse(
@@ -79,6 +82,18 @@ describeWithBackends('torchvision parity', (backend) => {
         expect(scale).toBeGreaterThan(0.5); // outputs large enough for the tolerance to mean something
         expect(difference).toBeLessThan(1e-3);
       });
+      if (parity.localMaps !== undefined) {
+        const levels = localAttentionMaps(model, images as tf.Tensor4D);
+        expect(levels).toHaveLength(parity.localMaps);
+        levels.forEach((level, index) => {
+          const difference = maxAbsDifference(level.maps, reference.get(`local_map${index + 1}`)!);
+          differences.push(
+            `  ${backend} ${parity.name} ${level.layerName}: ${difference.toExponential(2)}`,
+          );
+          expect(difference).toBeLessThan(1e-4);
+        });
+        tf.dispose(levels.map((level) => level.maps));
+      }
       tf.dispose([images, ...outputs, ...reference.values()]);
       model.dispose();
     },

@@ -110,3 +110,39 @@ export interface MobileNetV1Options extends BackboneOptions {
   /** Dropout before the classifier. Default 0.001 (Keras'). */
   dropout?: number;
 }
+
+export interface VggAttentionOptions extends BackboneOptions {
+  /**
+   * Convs per block of the trunk (conv 3x3 + bias, batch norm, ReLU). Six
+   * blocks: 1-3 at full resolution, 4 and 5 after a 2x2 max pool each, 6
+   * after a third, with a 2x2 max pool after each of its convs. Default
+   * [2, 2, 3, 3, 3, 2] (VGG-16's 13 convs plus two).
+   */
+  convsPerBlock?: [number, number, number, number, number, number];
+  /** Multiplies every channel count (64-128-256-512-512-512 and the 512-d global feature; rounded, at least 1). Default 1. */
+  width?: number;
+  /** `'softmax'` over each map (default; each sums to 1) or `'sigmoid'` per position. */
+  normalization?: 'softmax' | 'sigmoid';
+  /**
+   * Keep VGG-16's 2x2 max pools after blocks 1 and 2, which Jetley et al.
+   * removed for 32x32 CIFAR images: the maps are then at 1/4, 1/8 and 1/16
+   * of the input (56, 28, 14 at 224 px) and blocks 1-3 cost 16x less. Needs
+   * inputs of at least 128x128 by default. Default false (the paper's layout).
+   */
+  earlyPooling?: boolean;
+}
+
+export interface ResidualAttentionOptions extends BackboneOptions {
+  /**
+   * `'imagenet'`: conv 7x7/2 + max pool, stages at 1/4, 1/8, 1/16 of the
+   * input with 3, 2, 1 mask max pools (224 px: 56, 28, 14 down to 7),
+   * 64-256-512-1024-2048 channels. `'cifar'`: conv 3x3/1, no pool, stages at
+   * 1/1, 1/2, 1/4 with 2, 1, 0 mask pools (32 px: 32, 16, 8 down to 8),
+   * 32-128-256-512-1024 channels. Default `'imagenet'`.
+   */
+  layout?: 'imagenet' | 'cifar';
+  /** Attention modules per stage. Attention-56: [1, 1, 1]; Attention-92: [1, 2, 3]. */
+  modules?: [number, number, number];
+  /** Multiplies every channel count (rounded to a multiple of 4, at least 4: bottlenecks use a quarter). Default 1. */
+  width?: number;
+}

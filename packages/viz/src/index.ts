@@ -53,3 +53,12 @@ export {
   type ReportExample,
   type RunReport,
 } from './report.js';
+export {
+  localAttentionLevelsForImage,
+  localAttentionPanelCaptions,
+  renderLocalAttentionGrid,
+  renderLocalAttentionPanel,
+  type LocalAttentionLevel,
+  type LocalAttentionPanelOptions,
+  type LocalAttentionRow,
+} from './local-maps.js';

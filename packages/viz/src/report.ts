@@ -12,6 +12,7 @@ import {
 import type { ColormapName } from './colormap.js';
 import { escapeXml, renderColorBarSvg, renderHeatmap, valueRange } from './heatmap.js';
 import type { ImageArray, RgbaImage, ScalarMap } from './image.js';
+import type { LocalAttentionLevel } from './local-maps.js';
 import { imageToRgba, overlayHeatmap } from './overlay.js';
 
 /** Metrics of one class; computed from the confusion matrix when a report has none. */
@@ -34,6 +35,12 @@ export interface ReportExample {
   gradCam?: ScalarMap;
   trueClass?: number;
   predictedClass?: number;
+  /**
+   * This image's own attention maps from a local-attention backbone
+   * (VGG-att3, ResAttNet; finest level first), shown in a section of their
+   * own beside the global map. Each is normalised on its own.
+   */
+  localMaps?: readonly LocalAttentionLevel[];
 }
 
 /** Everything `renderReportHtml` shows. Plain data: JSON-serialisable apart from typed arrays. */
@@ -283,6 +290,36 @@ export async function renderReportHtml(
     });
     sections.push(
       `<section id="examples"><h2>Examples: global map and Grad-CAM</h2>${rows.join('')}</section>`,
+    );
+  }
+
+  const withLocalMaps = (report.examples ?? []).filter(
+    (example) => example.localMaps !== undefined && example.localMaps.length > 0,
+  );
+  if (withLocalMaps.length > 0) {
+    const overlay = { colormap, darkerIsMoreImportant, opacity };
+    const rows = withLocalMaps.map((example) => {
+      const parts = [
+        figure(toUri(imageToRgba(example.image)), 'image', displayWidth(example.image)),
+      ];
+      if (report.attentionMap) {
+        const global = overlayHeatmap(example.image, report.attentionMap, overlay);
+        parts.push(figure(toUri(global), 'global map (every image)', displayWidth(global)));
+      }
+      for (const level of example.localMaps!) {
+        const local = overlayHeatmap(example.image, level.map, overlay);
+        parts.push(
+          figure(
+            toUri(local),
+            `${level.label} (${level.map.height}\u00d7${level.map.width}, this image)`,
+            displayWidth(local),
+          ),
+        );
+      }
+      return `<h3>${escapeHtml(example.caption)}</h3><div class="row">${parts.join('')}</div>`;
+    });
+    sections.push(
+      `<section id="local-maps"><h2>Per-image attention beside the global map</h2><p class="muted">A local-attention network computes new maps for every image; the global map is the same for all. Each map is normalised on its own.</p>${rows.join('')}</section>`,
     );
   }
 

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { AdaptiveAveragePooling2D } from '../layers/adaptive-average-pooling.js';
 import { FixedChannelAffine } from '../layers/fixed-channel-affine.js';
+import { ConstantPadding2D, LOWEST_FLOAT32 } from '../layers/local-attention-layers.js';
 import { TorchBatchNorm } from '../layers/torch-batch-norm.js';
 import type { WeightInit } from '../types.js';
 
@@ -24,7 +25,8 @@ export type BiasInit = 'zeros' | 'torchDefault';
 export interface Conv2dSpec {
   name: string;
   filters: number;
-  kernelSize: number;
+  /** A square size, or `[height, width]` (then without padding). */
+  kernelSize: number | [number, number];
   stride?: number;
   /** PyTorch's symmetric zero padding in pixels, or TensorFlow's `'same'` (for Keras-born nets). */
   padding?: number | 'same';
@@ -45,6 +47,11 @@ export interface MaxPool2dSpec {
    * how pools whose padding tfjs cannot express are built.
    */
   inputIsNonNegative?: boolean;
+  /**
+   * Pad with the lowest float32 (a `ConstantPadding2D` layer): PyTorch's
+   * -infinity padding for inputs that may be negative.
+   */
+  padWithLowest?: boolean;
 }
 
 /** PyTorch's output size of a pooling window (`nn.MaxPool2d`, `ceil_mode` included). */
@@ -137,14 +144,19 @@ export class NetworkBuilder {
   conv2d(x: SymbolicTensor, spec: Conv2dSpec): SymbolicTensor {
     const { name, filters, kernelSize, stride = 1, padding = 0, bias = false } = spec;
     const [, , inChannels] = spatialShape(x);
-    const fanIn = inChannels * kernelSize * kernelSize;
-    const fanOut = filters * kernelSize * kernelSize;
-    const [input, tfPadding] = this.explicitPadding(x, name, kernelSize, stride, padding);
+    const [kernelHeight, kernelWidth] =
+      typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    const fanIn = inChannels * kernelHeight * kernelWidth;
+    const fanOut = filters * kernelHeight * kernelWidth;
+    if (kernelHeight !== kernelWidth && padding !== 0) {
+      throw new Error(`${name}: a non-square kernel takes no padding.`);
+    }
+    const [input, tfPadding] = this.explicitPadding(x, name, kernelHeight, stride, padding);
     return tfl.layers
       .conv2d({
         name,
         filters,
-        kernelSize,
+        kernelSize: [kernelHeight, kernelWidth],
         strides: stride,
         padding: tfPadding,
         useBias: bias,
@@ -214,6 +226,15 @@ export class NetworkBuilder {
     return tfl.layers.activation({ activation: 'relu', name }).apply(x) as SymbolicTensor;
   }
 
+  sigmoid(x: SymbolicTensor, name: string): SymbolicTensor {
+    return tfl.layers.activation({ activation: 'sigmoid', name }).apply(x) as SymbolicTensor;
+  }
+
+  /** Elementwise product (broadcasting). */
+  multiply(inputs: SymbolicTensor[], name: string): SymbolicTensor {
+    return tfl.layers.multiply({ name }).apply([...inputs]) as SymbolicTensor;
+  }
+
   relu6(x: SymbolicTensor, name: string): SymbolicTensor {
     return tfl.layers.activation({ activation: 'relu6', name }).apply(x) as SymbolicTensor;
   }
@@ -241,8 +262,19 @@ export class NetworkBuilder {
           [padding, padding + extraHeight],
           [padding, padding + extraWidth],
         ]);
+      } else if (spec.padWithLowest) {
+        input = new ConstantPadding2D({
+          name: `${name}_pad`,
+          padding: [
+            [padding, padding + extraHeight],
+            [padding, padding + extraWidth],
+          ],
+          value: LOWEST_FLOAT32,
+        }).apply(x) as SymbolicTensor;
       } else {
-        throw new Error(`${name}: this pooling needs a non-negative input (a ReLU output).`);
+        throw new Error(
+          `${name}: this pooling needs a non-negative input (a ReLU output) or padWithLowest.`,
+        );
       }
     }
     const output = tfl.layers

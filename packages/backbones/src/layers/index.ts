@@ -5,3 +5,16 @@ export {
   type AdaptiveAveragePooling2DArgs,
 } from './adaptive-average-pooling.js';
 export { FixedChannelAffine, type FixedChannelAffineArgs } from './fixed-channel-affine.js';
+export {
+  SpatialAttentionNormalization,
+  AttentionWeightedPooling,
+  AlignedBilinearResize,
+  ConstantPadding2D,
+  alignedBilinearWeights,
+  LOWEST_FLOAT32,
+  type AttentionNormalization,
+  type SpatialAttentionNormalizationArgs,
+  type AttentionWeightedPoolingArgs,
+  type AlignedBilinearResizeArgs,
+  type ConstantPadding2DArgs,
+} from './local-attention-layers.js';

@@ -42,8 +42,15 @@ export function layersNamed(model: tfl.LayersModel, name: string): tfl.layers.La
   return matches;
 }
 
-/** Pooling layers that end a backbone's feature part. */
-const GLOBAL_POOLS = new Set(['GlobalAveragePooling2D', 'AdaptiveAveragePooling2D']);
+/**
+ * Pooling layers that end a backbone's feature part (VGG-att3's last
+ * attention pooling takes the last local feature map as its first input).
+ */
+const GLOBAL_POOLS = new Set([
+  'GlobalAveragePooling2D',
+  'AdaptiveAveragePooling2D',
+  'AttentionWeightedPooling',
+]);
 
 /**
  * The name of the layer that gives the backbone's last feature map (the

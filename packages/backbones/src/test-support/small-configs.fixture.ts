@@ -35,4 +35,14 @@ export const SMALL_CONFIGS: SmallConfig[] = [
     options: { width: 1 / 16, auxLogits: true },
   },
   { label: 'mobilenet_v1', name: 'mobilenet_v1', options: { alpha: 0.25 } },
+  {
+    label: 'vgg_att3',
+    name: 'vgg_att3',
+    options: { width: 1 / 32, convsPerBlock: [1, 1, 1, 1, 1, 1] },
+  },
+  {
+    label: 'resattnet (32x32 layout)',
+    name: 'resattnet92_32',
+    options: { width: 1 / 32, modules: [1, 0, 1] },
+  },
 ];
