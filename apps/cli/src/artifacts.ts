@@ -5,7 +5,7 @@ import { overlayHeatmap } from '@gsa/viz';
 import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
 import type { TrainConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
-import { type TrainedRun } from './train-run.js';
+import { firstChannels, type TrainedRun } from './train-run.js';
 
 /** The run directory's human-facing files: the map as PNG and .npy, and report.html. */
 export async function writeRunArtifacts(
@@ -44,6 +44,7 @@ export async function writeRunArtifacts(
     ...(config.attention !== 'none' ? { cutoffEpoch: config.cutoff } : {}),
     confusionMatrix: run.summary.test.confusionMatrix,
     ...(map ? { attentionMap: map } : {}),
+    ...(run.examples ? { examples: run.examples } : {}),
     meanImage: {
       height,
       width,
@@ -51,13 +52,6 @@ export async function writeRunArtifacts(
       values: firstChannels(run.meanImage, channels),
     },
   });
-}
-
-/** Grey images keep one channel; anything else is shown as RGB from its first three. */
-function firstChannels(values: Float32Array, channels: number): Float32Array {
-  if (channels === 1 || channels === 3) return values;
-  const pixels = values.length / channels;
-  return Float32Array.from({ length: pixels }, (_, i) => values[i * channels]!);
 }
 
 export function exportModel(runDirectory: string, out: string, force: boolean): void {

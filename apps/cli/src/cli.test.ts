@@ -244,6 +244,42 @@ describe('gsa', () => {
     expect(none.stdout).not.toContain('contact sheet');
   });
 
+  it('trains a local-attention backbone (VGG-att3) and shows its per-image maps beside the global map', () => {
+    const config = join(scratch, 'vgg-att3.yaml');
+    writeFileSync(
+      config,
+      'backboneOptions: { width: 0.03125, convsPerBlock: [1, 1, 1, 1, 1, 1] }\n',
+    );
+    const run = join(scratch, 'vgg-att3');
+    const trained = gsa(
+      'train',
+      '--data',
+      `folder:${data}`,
+      '--backbone',
+      'vgg_att3',
+      '--config',
+      config,
+      '--size',
+      '32',
+      '--epochs',
+      '1',
+      '--batch',
+      '8',
+      '--channels',
+      '4',
+      '--backend',
+      'wasm',
+      '--out',
+      run,
+    );
+    expect(trained.stderr).not.toContain('hint:');
+    expect(trained.status).toBe(0);
+    const report = readFileSync(join(run, 'report.html'), 'utf8');
+    expect(report).toContain('Per-image attention beside the global map');
+    for (const level of ['attn1.map (32×32', 'attn2.map (16×16', 'attn3.map (8×8'])
+      expect(report).toContain(level);
+  });
+
   it('never overwrites a run directory without --force', () => {
     const run = join(scratch, 'existing');
     mkdirSync(run);

@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { useBackend, describeBackend, type BackendInfo } from '@gsa/backends';
-import { backboneDefinition } from '@gsa/backbones';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { backboneDefinition, localAttentionMaps } from '@gsa/backbones';
+import { localAttentionLevelsForImage, type ReportExample } from '@gsa/viz';
+import { isLocalAttentionBackbone } from './experiment/results.js';
 import {
   DATASET_SPEC_SYNTAX,
   groupHoldout,
@@ -51,6 +54,8 @@ export interface TrainedRun {
   /** The training set's mean image [H*W*C], for overlays. */
   meanImage: Float32Array;
   shape: [number, number, number];
+  /** Test images with a local-attention backbone's own maps (VGG-att3, ResAttNet). */
+  examples?: ReportExample[];
 }
 
 /** Loads a data SPEC, with a friendly error for each way it can fail. */
@@ -179,6 +184,9 @@ export async function runTraining(
     );
   }
   const meanImage = (await tf.tidy(() => tf.mean(trainImages, 0)).data()) as Float32Array;
+  const examples = isLocalAttentionBackbone(config.backbone)
+    ? await localAttentionExamples(backbone, testImages, test.labels, result.map)
+    : undefined;
   const history = result.history;
   const best = history.reduce(
     (a, b) => ((b.evaluation?.accuracy ?? 0) > (a.evaluation?.accuracy ?? 0) ? b : a),
@@ -218,7 +226,62 @@ export async function runTraining(
     classNames: set.classNames,
     meanImage,
     shape: [height, width, channels],
+    ...(examples ? { examples } : {}),
   };
+}
+
+/**
+ * For backbones with their own per-image attention (VGG-att3, ResAttNet):
+ * the first few test images with the maps the backbone computed for each,
+ * for the report's "beside the global map" section.
+ */
+async function localAttentionExamples(
+  backbone: LayersModel,
+  images: tf.Tensor4D,
+  labels: Int32Array,
+  map: TwoPhaseResult['map'],
+  count = 4,
+): Promise<ReportExample[]> {
+  const [, height, width, channels] = images.shape;
+  const shown = Math.min(count, images.shape[0]);
+  const originals = tf.slice(images, [0, 0, 0, 0], [shown, height, width, channels]);
+  // The backbone sees the attended images, as in training.
+  const attended = tf.tidy(() =>
+    map
+      ? (tf.mul(originals, tf.tensor4d(map.values, [1, height, width, 1])) as tf.Tensor4D)
+      : originals.clone(),
+  );
+  const levels = localAttentionMaps(backbone, attended);
+  try {
+    const predicted = tf.tidy(() =>
+      tf.argMax(backbone.predict(attended) as tf.Tensor2D, 1).dataSync(),
+    );
+    const pixels = (await originals.data()) as Float32Array;
+    const size = height * width * channels;
+    return await Promise.all(
+      Array.from({ length: shown }, async (_, index) => ({
+        caption: `test image ${index + 1}`,
+        image: {
+          height,
+          width,
+          channels: channels === 3 ? 3 : 1,
+          values: firstChannels(pixels.subarray(index * size, (index + 1) * size), channels),
+        },
+        trueClass: labels[index]!,
+        predictedClass: predicted[index]!,
+        localMaps: await localAttentionLevelsForImage(levels, index),
+      })),
+    );
+  } finally {
+    tf.dispose([originals, attended, ...levels.map((level) => level.maps)]);
+  }
+}
+
+/** Grey images keep one channel, RGB three; anything else is shown by its first channel. */
+export function firstChannels(values: Float32Array, channels: number): Float32Array {
+  if (channels === 1 || channels === 3) return values;
+  const pixels = values.length / channels;
+  return Float32Array.from({ length: pixels }, (_, i) => values[i * channels]!);
 }
 
 function lookupBackbone(name: string): ReturnType<typeof backboneDefinition> {
