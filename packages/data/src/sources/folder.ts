@@ -11,6 +11,7 @@ import { loadFiles, type LoadOptions } from '../images/load-files.js';
 import { summarizePreprocessing } from '../preprocess/preprocess.js';
 import type { ImageSet, SplitName } from '../types.js';
 import { indexLabels, parseSplitName } from './labels.js';
+import { listFilesRecursively } from '../images/list-files.js';
 
 /** Names a labels CSV's columns may have (first match wins, case-insensitive). */
 export const COLUMN_ALIASES = {
@@ -44,20 +45,8 @@ export interface FolderOptions extends LoadOptions {
 
 const toPosix = (path: string): string => path.split(sep).join('/');
 
-async function listImages(directory: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (folder: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (isImageFile(entry.name)) found.push(path);
-    }
-  };
-  await walk(directory);
-  return found;
+function listImages(directory: string): Promise<string[]> {
+  return listFilesRecursively(directory, isImageFile);
 }
 
 async function subfolders(directory: string): Promise<string[]> {

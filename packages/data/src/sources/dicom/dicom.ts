@@ -4,7 +4,7 @@
 // group-aware splits keep each patient on one side; no header identifier
 // (names, IDs, dates, UIDs) reaches ids, groups, metadata or error messages.
 import { existsSync, statSync } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { mapLimit } from '../../concurrency.js';
 import { DataError, listSome } from '../../errors.js';
@@ -31,6 +31,7 @@ import {
   readDicomHeader,
   type DicomHeader,
 } from './decode-dicom.js';
+import { listFilesRecursively } from '../../images/list-files.js';
 
 /** What the labels CSV's key column holds. */
 export type DicomLabelKey = 'file' | 'sop' | 'patient';
@@ -84,18 +85,7 @@ async function isPart10(file: string): Promise<boolean> {
 
 /** Every DICOM Part 10 file under `root` (by its 'DICM' marker), sorted, skipping dot files. */
 export async function listDicomFiles(root: string): Promise<string[]> {
-  const candidates: string[] = [];
-  const walk = async (folder: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && !NOT_DICOM.test(entry.name)) candidates.push(path);
-    }
-  };
-  await walk(root);
+  const candidates = await listFilesRecursively(root, (name) => !NOT_DICOM.test(name));
   const marked = await mapLimit(candidates, 16, isPart10);
   return candidates.filter((_, i) => marked[i]);
 }

@@ -3,7 +3,6 @@
 // subfolder per class. Volumes are reoriented to the closest canonical (RAS)
 // orientation first, so that an axis means the same in every file.
 import { existsSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { DataError, listSome } from '../../errors.js';
 import { checkLabelling, makeImageSet } from '../../images/image-set.js';
@@ -29,6 +28,7 @@ import {
   type NiftiHeader,
   type NiftiVolume,
 } from './read-nifti.js';
+import { listFilesRecursively } from '../../images/list-files.js';
 
 /** A slice position: a voxel index along the axis, or the middle one (floor(n / 2)). */
 export type NiftiSliceIndex = number | 'middle';
@@ -53,20 +53,8 @@ export interface NiftiOptions extends LoadOptions {
 const toPosix = (path: string): string => path.split(sep).join('/');
 const NIFTI_FILE = /\.nii(\.gz)?$/i;
 
-async function listNiftiFiles(root: string): Promise<string[]> {
-  const found: string[] = [];
-  const walk = async (folder: string): Promise<void> => {
-    const entries = await readdir(folder, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : 1));
-    for (const entry of entries) {
-      if (entry.name.startsWith('.')) continue;
-      const path = join(folder, entry.name);
-      if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile() && NIFTI_FILE.test(entry.name)) found.push(path);
-    }
-  };
-  await walk(root);
-  return found;
+function listNiftiFiles(root: string): Promise<string[]> {
+  return listFilesRecursively(root, (name) => NIFTI_FILE.test(name));
 }
 
 interface Slice {
