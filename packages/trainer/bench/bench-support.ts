@@ -1,0 +1,114 @@
+// Helpers shared by the trainer's benchmarks: robust statistics, the machine's
+// load, peak memory, tables and atomic JSON results.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const benchDirectory = dirname(fileURLToPath(import.meta.url));
+
+/** A number from the environment, or the default; a bad value is an error that names it. */
+export function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got '${raw}'.`);
+  return value;
+}
+
+/** A comma-separated list of numbers from the environment, or the default. */
+export function numbersFromEnv(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map(Number);
+  if (values.some((value) => !Number.isFinite(value)))
+    throw new Error(`${name} must be comma-separated numbers, got '${raw}'.`);
+  return values;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : 0.5 * (sorted[middle - 1]! + sorted[middle]!);
+}
+
+export function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** Sample standard deviation (n - 1), 0 for a single value. */
+export function standardDeviation(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const average = mean(values);
+  return Math.sqrt(
+    values.reduce((sum, value) => sum + (value - average) ** 2, 0) / (values.length - 1),
+  );
+}
+
+/** Largest resident set size of this process so far, MiB. */
+export function peakRssMiB(): number {
+  return Math.round(process.resourceUsage().maxRSS / 1024);
+}
+
+/** The 1, 5 and 15 minute load averages (the machine is shared: say how busy it was). */
+export function loadAverage(): [number, number, number] {
+  const [one, five, fifteen] = loadavg();
+  return [round(one!, 2), round(five!, 2), round(fifteen!, 2)];
+}
+
+export function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/**
+ * ROC-AUC of scores against a 0/1 mask (the probability that a pixel inside
+ * the region scores above one outside, ties counting half), by ranks.
+ */
+export function rocAuc(scores: Float32Array, mask: Float32Array): number {
+  if (scores.length !== mask.length)
+    throw new Error(`rocAuc: ${scores.length} scores but ${mask.length} mask values.`);
+  const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]!);
+  let positives = 0;
+  let positiveRankSum = 0;
+  for (let start = 0; start < order.length;) {
+    let end = start;
+    while (end + 1 < order.length && scores[order[end + 1]!] === scores[order[start]!]) end++;
+    const averageRank = (start + end) / 2 + 1; // ties share their mean rank
+    for (let i = start; i <= end; i++) {
+      if (mask[order[i]!]! > 0.5) {
+        positives++;
+        positiveRankSum += averageRank;
+      }
+    }
+    start = end + 1;
+  }
+  const negatives = order.length - positives;
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** Prints rows as an aligned plain-text table. */
+export function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  for (const row of [header, widths.map((width) => '-'.repeat(width)), ...rows])
+    console.log(row.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  '));
+}
+
+/** Writes a JSON result atomically under bench-results/ (or `GSA_BENCH_OUT`); returns the path. */
+export function writeResult(defaultName: string, result: unknown): string {
+  const out = resolve(
+    process.env.GSA_BENCH_OUT ?? resolve(benchDirectory, '../bench-results', defaultName),
+  );
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(`${out}.tmp`, out);
+  return out;
+}
+
+/** Progress on stderr, so that stdout keeps only the tables. */
+export function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
