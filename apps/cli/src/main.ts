@@ -81,7 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option(
       '--map-lr <lr>',
-      'learning rate of the L1 baseline map (default: --lr)',
+      "the map's own learning rate: the L1 map's (default --lr) or the pixel CNN's (default --lr x min(1, 32/D), D = pixel-representation channels)",
       numberFlag('map-lr'),
     )
     .option('--batch <b>', 'batch size (default 32)', numberFlag('batch'))

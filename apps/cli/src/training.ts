@@ -144,6 +144,7 @@ export async function trainOnSplit(
               }),
               pixelRepresentation: representation!.pixels,
               lambda: settings.lambda,
+              ...(settings.mapLr ? { learningRate: settings.mapLr } : {}),
             };
     hooks.beforeTraining?.();
     const result = await trainTwoPhase({

@@ -1,5 +1,6 @@
 export {
   trainTwoPhase,
+  PIXEL_CNN_RATE_CHANNELS,
   TrainingDivergedError,
   type TwoPhaseOptions,
   type TwoPhaseResult,

@@ -153,6 +153,47 @@ describe('trainTwoPhase on cpu', () => {
     return result.history.map((m) => ({ ...m, seconds: 0 }));
   }
 
+  it('trains the pixel CNN at the backbone rate x 32/D for a pixel representation of D > 32 channels', async () => {
+    // Adam's first step moves every weight with a gradient by exactly its learning rate.
+    const firstStep = async (count: number, learningRate?: number) => {
+      const data = tinyData(count, 2);
+      const setup = attentionSetup('global', data, 3);
+      if (setup.mode !== 'global') throw new Error('unreachable');
+      const backbone = tinyBackbone(5);
+      tf.tidy(() => setup.layer.apply(setup.pixelRepresentation)); // builds its weights
+      const before = [values(setup.layer.weights), values(backbone.trainableWeights)];
+      await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        attention: { ...setup, ...(learningRate === undefined ? {} : { learningRate }) },
+        epochs: 1,
+        cutoffEpoch: 1,
+        batchSize: count,
+        learningRate: 0.01,
+        seed: 1,
+      });
+      const largest = (a: number[][], b: number[][]) =>
+        Math.max(...a.flatMap((row, i) => row.map((value, j) => Math.abs(value - b[i]![j]!))));
+      const steps = [
+        largest(before[0]!, values(setup.layer.weights)),
+        largest(before[1]!, values(backbone.trainableWeights)),
+      ];
+      backbone.dispose();
+      disposeSetup(setup);
+      data.images.dispose();
+      return steps;
+    };
+    const [smallMap, smallBackbone] = await firstStep(16); // D = 16: the backbone's rate
+    expect(smallMap).toBeCloseTo(0.01, 6);
+    expect(smallBackbone).toBeCloseTo(0.01, 6);
+    const [largeMap, largeBackbone] = await firstStep(128); // D = 128: 0.01 x 32/128
+    expect(largeMap).toBeCloseTo(0.0025, 6);
+    expect(largeBackbone).toBeCloseTo(0.01, 6);
+    const [givenMap] = await firstStep(128, 0.004); // attention.learningRate wins
+    expect(givenMap).toBeCloseTo(0.004, 6);
+  });
+
   it('is deterministic: the same seed gives identical metrics', async () => {
     const a = await run(3);
     const b = await run(3);

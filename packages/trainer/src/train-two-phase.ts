@@ -43,6 +43,14 @@ export type AttentionSetup =
       pixelRepresentation: tf.Tensor4D;
       /** Coefficient of `mean(|map|)` in the loss. */
       lambda: number;
+      /**
+       * The pixel CNN's own learning rate. Default: the backbone's times
+       * min(1, 32 / D). Its first convolution sums 9 x D inputs that move
+       * together (D = N x C with the exact P), and Adam's steps do not shrink
+       * with the fan-in: at the backbone's rate a large exact P swings the map
+       * into saturation and it collapses (see the README).
+       */
+      learningRate?: number;
     }
   | {
       mode: 'l1';
@@ -120,6 +128,20 @@ interface MapSource {
   lambda: number;
 }
 
+/** Pixel-representation channels up to which the pixel CNN trains at the backbone's rate. */
+export const PIXEL_CNN_RATE_CHANNELS = 32;
+
+/** The map's learning rate, or undefined for the backbone's (see `AttentionSetup`). */
+function mapLearningRate(attention: AttentionSetup, learningRate: number): number | undefined {
+  if (attention.mode === 'none') return undefined;
+  if (attention.learningRate !== undefined) return attention.learningRate;
+  if (attention.mode === 'l1') return undefined;
+  const channels = attention.pixelRepresentation.shape[3];
+  return channels > PIXEL_CNN_RATE_CHANNELS
+    ? (learningRate * PIXEL_CNN_RATE_CHANNELS) / channels
+    : undefined;
+}
+
 /**
  * The paper's Algorithm 1. Epochs 1..E train the map and the backbone together
  * on `mean CE(F(X * M(P)), y) + lambda * mean(|M(P)|)`; after epoch E the map
@@ -139,9 +161,9 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
   if (mapSource) {
     groups.push({
       variables: mapSource.variables,
-      ...(attention.mode === 'l1' && attention.learningRate !== undefined
-        ? { learningRate: attention.learningRate }
-        : {}),
+      ...(mapLearningRate(attention, settings.learningRate) === undefined
+        ? {}
+        : { learningRate: mapLearningRate(attention, settings.learningRate) }),
     });
   }
   const optimizer = new PyTorchAdam(groups, {
@@ -158,6 +180,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     learningRate: settings.learningRate,
     weightDecay: settings.weightDecay,
     lambda: mapSource?.lambda ?? 0,
+    mapLearningRate: mapLearningRate(attention, settings.learningRate) ?? null,
     images: train.images.shape,
     numClasses,
     parameters: backbone.countParams(),
