@@ -160,7 +160,7 @@ describe('trainTwoPhase on cpu', () => {
       const setup = attentionSetup('global', data, 3);
       if (setup.mode !== 'global') throw new Error('unreachable');
       const backbone = tinyBackbone(5);
-      tf.tidy(() => setup.layer.apply(setup.pixelRepresentation)); // builds its weights
+      tf.tidy(() => void setup.layer.apply(setup.pixelRepresentation)); // builds its weights
       const before = [values(setup.layer.weights), values(backbone.trainableWeights)];
       await trainTwoPhase({
         backbone,
