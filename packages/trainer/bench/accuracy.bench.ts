@@ -16,6 +16,7 @@
 //   GSA_BENCH_STANDARDIZE=1 (0: feed the images in [0, 1] as generated)
 //   GSA_BENCH_VANILLA=0 (1: also vanilla, for reference)
 //   GSA_BENCH_OUT=bench-results/accuracy.json
+//   GSA_BENCH_BACKEND=wasm (any name useBackend takes: webgpu on a GPU machine)
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
 import { GlobalSpatialAttention, applySpatialMap } from '@gsa/attention';
@@ -73,7 +74,9 @@ interface Run {
   history: { trainLoss: number; trainAccuracy: number; mapMean?: number }[];
 }
 
-const info = await useBackend('wasm');
+const info = await useBackend(
+  (process.env.GSA_BENCH_BACKEND ?? 'wasm') as Parameters<typeof useBackend>[0],
+);
 const loadBefore = loadAverage();
 progress(`generating ${count} + ${testCount} images of ${size}x${size}`);
 const set = generateSyntheticDataset({ count: count + testCount, size, difficulty, seed: 0 });
