@@ -1,31 +1,12 @@
 // @gsa/data: image sets for global spatial attention. Loaders return an
 // ImageSet (see types.ts); the pixel representation is built from its
-// training images only.
-export type {
-  ImageSet,
-  ImageSetMetadata,
-  LazyImages,
-  PixelArray,
-  PreprocessingSummary,
-  RawImage,
-  SplitName,
-} from './types.js';
-export { DataError } from './errors.js';
+// training images only. Everything in @gsa/data/browser (types, preprocessing
+// of decoded pixels, splits, the pixel representation, synthetic data,
+// batches), plus files, decoding and loaders (Node).
+export * from './browser/index.js';
 
-// Decoding and preprocessing
+// Decoding
 export { decodeImage, readImageHeader, isImageFile, IMAGE_EXTENSIONS } from './decode/decode.js';
-export { decodePnm } from './decode/pnm.js';
-export { resizeArea } from './preprocess/resize-area.js';
-export {
-  preprocessImage,
-  preprocessImages,
-  PAPER_PREPROCESSING,
-  IMAGENET_MEAN,
-  IMAGENET_STD,
-  type CropRect,
-  type PreprocessOptions,
-  type ProcessedImage,
-} from './preprocess/preprocess.js';
 
 // Sources
 export type { LoadOptions } from './images/load-files.js';
@@ -85,60 +66,5 @@ export {
   type SpecOptions,
 } from './sources/load-dataset.js';
 
-// Image sets
-export {
-  isLazyImages,
-  imageCount,
-  imageShape,
-  readImages,
-  subsetImageSet,
-  classCounts,
-  makeImageSet,
-} from './images/image-set.js';
-export { lazyImages, type LazyImagesOptions } from './images/lazy-images.js';
-
-// Splits
-export {
-  stratifiedHoldout,
-  stratifiedKFold,
-  groupHoldout,
-  groupKFold,
-  holdout,
-  kFold,
-  type Fold,
-  type HoldoutOptions,
-  type HoldoutSplit,
-  type ImageSetSplit,
-  type KFoldOptions,
-  type SplitOptions,
-} from './splits/splits.js';
-
-// The pixel representation
-export {
-  pixelRepresentation,
-  lowRankPixelRepresentation,
-  exactPixelRepresentationBytes,
-  type ExactOptions,
-  type LowRankOptions,
-  type LowRankPixelRepresentation,
-  type PixelRepresentation,
-  type TrainingSplit,
-} from './representation/pixel-representation.js';
-
-// Synthetic data and batching
+// Synthetic data on disk
 export { writeSyntheticDataset } from './synthetic/write-synthetic.js';
-export {
-  generateSyntheticDataset,
-  syntheticRegion,
-  syntheticClassNames,
-  type SyntheticImageSet,
-  type SyntheticOptions,
-  type SyntheticRegion,
-} from './synthetic/synthetic.js';
-export {
-  batches,
-  disposeBatch,
-  epochOrder,
-  type Batch,
-  type BatchOptions,
-} from './batching/batches.js';

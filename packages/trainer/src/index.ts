@@ -1,13 +1,6 @@
-export {
-  trainTwoPhase,
-  PIXEL_CNN_RATE_CHANNELS,
-  TrainingDivergedError,
-  type TwoPhaseOptions,
-  type TwoPhaseResult,
-  type AttentionSetup,
-  type LabelledImages,
-} from './train-two-phase.js';
-export { PyTorchAdam, type AdamOptions, type AdamState, type ParameterGroup } from './adam.js';
+// @gsa/trainer: everything in @gsa/trainer/browser, plus what writes files
+// (checkpoints, progress on a terminal, metrics.jsonl).
+export * from './browser/index.js';
 export {
   writeCheckpoint,
   readCheckpoint,
@@ -16,20 +9,4 @@ export {
   type Checkpoint,
   type SavedArray,
 } from './checkpoint.js';
-export {
-  progressCallback,
-  metricsJsonlWriter,
-  earlyStopping,
-  type ProgressOptions,
-  type EarlyStoppingOptions,
-} from './callbacks.js';
-export { epochPermutation } from './permutation.js';
-export { deployableModel } from './deployable-model.js';
-export { settleBatchNormStatistics } from './settle-batch-norm.js';
-export type {
-  EpochMetrics,
-  StepInfo,
-  TrainingCallback,
-  TrainingControl,
-  TrainingStartInfo,
-} from './types.js';
+export { progressCallback, metricsJsonlWriter, type ProgressOptions } from './callbacks.js';
