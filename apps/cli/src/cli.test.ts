@@ -440,26 +440,7 @@ describe("gsa demo at its default size (the README's first command)", () => {
 });
 
 describe('gsa experiment', () => {
-  const grid = () => {
-    const path = join(scratch, 'grid.yaml');
-    writeFileSync(
-      path,
-      [
-        `data: folder:${data}`,
-        'backbone: smallcnn',
-        'backboneOptions: { widths: [4, 8] }',
-        'attention: [none, global]',
-        'epochs: 2',
-        'cutoff: 1',
-        'channels: 4',
-        'batch: 8',
-        'folds: 2',
-        'topEpochs: 2',
-        '',
-      ].join('\n'),
-    );
-    return path;
-  };
+  const grid = () => tinyGrid('grid.yaml');
 
   it('runs a 2-cell grid, survives a crash of everything mid-grid, and resumes without redoing a cell', async () => {
     const out = join(scratch, 'experiment');
@@ -536,23 +517,7 @@ describeWithRedis('gsa experiment --queue (BullMQ on Redis)', () => {
   it('runs the cells on `gsa worker` processes and records each once', async () => {
     if (!redisUrl) throw new Error('GSA_REQUIRE_REDIS=1 but GSA_REDIS_URL is not set');
     const out = join(scratch, 'queued');
-    const gridPath = join(scratch, 'queued.yaml');
-    writeFileSync(
-      gridPath,
-      [
-        `data: folder:${data}`,
-        'backboneOptions: { widths: [4, 8] }',
-        'attention: [none, global]',
-        'epochs: 2',
-        'cutoff: 1',
-        'channels: 4',
-        'batch: 8',
-        'folds: 2',
-        'topEpochs: 2',
-        'seeds: [0, 1]',
-        '',
-      ].join('\n'),
-    );
+    const gridPath = tinyGrid('queued.yaml', 'seeds: [0, 1]');
     const started = (args: string[]) => {
       const child = spawn(process.execPath, [bin, ...args], { env });
       let text = '';
@@ -592,6 +557,29 @@ describeWithRedis('gsa experiment --queue (BullMQ on Redis)', () => {
     expect(readFileSync(join(out, 'results.md'), 'utf8')).toContain('Cells: 4 done, 0 failed');
   });
 });
+
+/** A grid of tiny cells (vanilla and global, 2 folds, 2 epochs) on the synthetic data. */
+function tinyGrid(name: string, ...extra: string[]): string {
+  const path = join(scratch, name);
+  writeFileSync(
+    path,
+    [
+      `data: folder:${data}`,
+      'backbone: smallcnn',
+      'backboneOptions: { widths: [4, 8] }',
+      'attention: [none, global]',
+      'epochs: 2',
+      'cutoff: 1',
+      'channels: 4',
+      'batch: 8',
+      'folds: 2',
+      'topEpochs: 2',
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
 
 function doneCells(path: string): number {
   const ledger = ExperimentLedger.open(path);
