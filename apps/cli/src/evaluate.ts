@@ -5,7 +5,7 @@ import { imageCount, readImages, type ImageSet } from '@gsa/data';
 import { classificationReport, rocAucOneVsRest } from '@gsa/eval';
 import { CliError } from './errors.js';
 import { writeJsonAtomic } from './files.js';
-import { loadModelFromDirectory } from './model-files.js';
+import { loadModelFromDirectory, readModelInfo } from './model-files.js';
 import { loadData, splitIndices } from './train-run.js';
 
 /** What `gsa eval` measures and writes as JSON. */
@@ -37,12 +37,6 @@ interface RunConfig {
   groupSplit?: boolean;
 }
 
-interface ModelInfo {
-  classNames: string[];
-  inputShape: [number, number, number];
-  preprocessing: { normalize?: { mean: number[]; std: number[] } } | null;
-}
-
 function readJson<T>(path: string, what: string, hint: string): T {
   if (!existsSync(path)) throw new CliError(`${what} is missing: ${path}`, hint);
   try {
@@ -67,11 +61,7 @@ export async function evaluateRun(
     'The run configuration',
     hint,
   );
-  const info = readJson<ModelInfo>(
-    join(runDirectory, 'model', 'gsa.json'),
-    "The run's model description",
-    hint,
-  );
+  const info = readModelInfo(join(runDirectory, 'model'));
   const [height, width, channels] = info.inputShape;
   const spec = options.data ?? config.data;
   const set = await loadData(
@@ -137,7 +127,7 @@ export async function evaluateRun(
       data: spec,
       subset,
       images: indices.length,
-      classNames: info.classNames,
+      classNames: [...info.classNames],
       accuracy: report.accuracy,
       balancedAccuracy: report.balancedAccuracy,
       macroF1: report.macroF1,

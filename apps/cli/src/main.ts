@@ -3,6 +3,7 @@ import { CliError, UsageError } from './errors.js';
 import { createOutput, type Output } from './output.js';
 import { VERSION } from './version.js';
 import { numberFlag, rankFlag, resolveTrainConfig } from './config.js';
+import type { DemoOptions } from './demo.js';
 
 const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow'];
 
@@ -38,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--count <n>', 'images to generate', numberFlag('count'))
     .option('--force', 'overwrite an existing --out')
     .addHelpText('after', '\nExample:\n  gsa demo --out /tmp/gsa-demo\n')
-    .action(async (options: DemoFlags) => {
+    .action(async (options: DemoOptions) => {
       const { runDemo } = await import('./demo.js');
       await runDemo(options, output);
     });
@@ -439,15 +440,6 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
   } catch (error) {
     return report(error, output);
   }
-}
-
-interface DemoFlags {
-  out: string;
-  backend: string;
-  epochs?: number;
-  size?: number;
-  count?: number;
-  force?: boolean;
 }
 
 interface TrainFlags extends Record<string, unknown> {

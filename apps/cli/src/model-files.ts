@@ -74,3 +74,31 @@ export async function loadModelFromDirectory(directory: string): Promise<tfl.Lay
     tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }),
   );
 }
+
+/** `gsa.json` beside a deployed model: what `predict` and `eval` need besides the weights. */
+export interface ModelInfo {
+  classNames: readonly string[];
+  inputShape: [number, number, number];
+  preprocessing: {
+    size?: readonly [number, number];
+    scaled?: boolean;
+    normalize?: { readonly mean: readonly number[]; readonly std: readonly number[] };
+    channels?: 'keep' | 1 | 3;
+  } | null;
+  attention?: string;
+  backbone?: string;
+}
+
+/** Reads a model folder's gsa.json, naming the folder when it is missing or broken. */
+export function readModelInfo(modelDirectory: string): ModelInfo {
+  const path = join(modelDirectory, 'gsa.json');
+  const hint = 'Pass the model/ folder of a gsa run, or one made by `gsa export`.';
+  if (!existsSync(path)) {
+    throw new CliError(`${modelDirectory} has no gsa.json (class names and preprocessing).`, hint);
+  }
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as ModelInfo;
+  } catch (error) {
+    throw new CliError(`${path} is not valid JSON: ${(error as Error).message}`, hint);
+  }
+}

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@gsa/attention'; // registers FixedSpatialMap for loading
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { decodeImage, preprocessImage, type PreprocessOptions } from '@gsa/data';
 import { CliError } from './errors.js';
-import { loadModelFromDirectory } from './model-files.js';
+import { loadModelFromDirectory, readModelInfo } from './model-files.js';
 
 export interface Prediction {
   image: string;
@@ -12,30 +11,12 @@ export interface Prediction {
   probabilities: Record<string, number>;
 }
 
-interface ModelInfo {
-  classNames: string[];
-  inputShape: [number, number, number];
-  preprocessing: {
-    size?: [number, number];
-    scaled?: boolean;
-    normalize?: { mean: number[]; std: number[] };
-    channels?: 'keep' | 1 | 3;
-  } | null;
-}
-
 /** Classifies image files with a deployed model (map baked in): no training images needed. */
 export async function predictImages(
   modelDirectory: string,
   images: string[],
 ): Promise<Prediction[]> {
-  const infoPath = join(modelDirectory, 'gsa.json');
-  if (!existsSync(infoPath)) {
-    throw new CliError(
-      `${modelDirectory} has no gsa.json (class names and preprocessing).`,
-      'Pass the model/ folder of a gsa run, or one made by `gsa export`.',
-    );
-  }
-  const info = JSON.parse(readFileSync(infoPath, 'utf8')) as ModelInfo;
+  const info = readModelInfo(modelDirectory);
   const model = await loadModelFromDirectory(modelDirectory);
   const [height, width, channels] = info.inputShape;
   const options: PreprocessOptions = {

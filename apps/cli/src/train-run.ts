@@ -24,7 +24,7 @@ import {
 import type { TrainConfig } from './config.js';
 import { CliError } from './errors.js';
 import { prepareRunDirectory, writeFileAtomic, writeJsonAtomic } from './files.js';
-import { saveModelToDirectory } from './model-files.js';
+import { saveModelToDirectory, type ModelInfo } from './model-files.js';
 import { trainOnSplit, type SplitTraining } from './training.js';
 import type { Output } from './output.js';
 import { VERSION } from './version.js';
@@ -175,7 +175,7 @@ export async function runTraining(
     preprocessing: set.metadata.preprocessing ?? null,
     attention: config.attention,
     backbone: config.backbone,
-  });
+  } satisfies ModelInfo);
   const evaluation = evaluatePredictions(deployed, testImages, test.labels, set.classNames);
   if (result.map) {
     writeFileAtomic(
