@@ -171,8 +171,11 @@ export async function loadDicom(directory: string, options: DicomOptions = {}): 
         if (list.length === 1 && !matches.has(base)) add(base, list[0]!);
     } else {
       // Every file's header is needed to find its SOP Instance UID or PatientID.
-      await mapLimit(files, 8, async (file) => {
-        const header = await headerOf(file).catch(() => undefined);
+      // Headers are read concurrently but matched in file order, so a patient's
+      // images keep the same order on every load (seeded splits depend on it).
+      const headers = await mapLimit(files, 8, (file) => headerOf(file).catch(() => undefined));
+      files.forEach((file, index) => {
+        const header = headers[index];
         const key = labelKey === 'sop' ? header?.sopInstanceUid : header?.patientId;
         if (header === undefined) nonImages++;
         else if (key !== undefined) add(key, file);
