@@ -2,7 +2,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from './errors.js';
 import { loadCpu } from './loaders/cpu.js';
 import { loadTensorflow } from './loaders/tensorflow.js';
-import { loadWasm } from './loaders/wasm.js';
 import { loadWebgl } from './loaders/webgl.js';
 import { loadWebgpu } from './loaders/webgpu.js';
 import type { BackendInfo, BackendName, UseBackendOptions } from './types.js';
@@ -20,7 +19,9 @@ export type BackendChoice = BackendName | 'auto';
 
 const loaders: Record<BackendName, (options: UseBackendOptions) => Promise<BackendInfo>> = {
   cpu: loadCpu,
-  wasm: loadWasm,
+  // Imported on use: importing tfjs-backend-wasm registers it above cpu without
+  // starting it, so every tensor op before useBackend would fail.
+  wasm: async (options) => (await import('./loaders/wasm.js')).loadWasm(options),
   webgpu: loadWebgpu,
   webgl: loadWebgl,
   tensorflow: loadTensorflow,
