@@ -36,3 +36,39 @@ export function convGradientGeometry(
   }
   return info;
 }
+
+/**
+ * Visits every (output pixel, filter tap) pair of a convolution (plain or
+ * depthwise) that reads inside the input: `xBase` and `dyBase` are the flat
+ * NHWC offsets of the input and dy pixels, `tap` the filter position
+ * i * filterWidth + j. The caller loops over the channels, innermost.
+ */
+export function forEachConvolutionTap(
+  info: backend_util.Conv2DInfo,
+  visit: (xBase: number, dyBase: number, tap: number) => void,
+): void {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
+  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } =
+    info;
+  const { top, left } = info.padInfo;
+  for (let b = 0; b < batchSize; b++) {
+    for (let p = 0; p < outHeight; p++) {
+      for (let i = 0; i < filterHeight; i++) {
+        const row = p * strideHeight + i * dilationHeight - top;
+        if (row < 0 || row >= inHeight) continue;
+        for (let q = 0; q < outWidth; q++) {
+          const dyBase = ((b * outHeight + p) * outWidth + q) * outChannels;
+          for (let j = 0; j < filterWidth; j++) {
+            const column = q * strideWidth + j * dilationWidth - left;
+            if (column < 0 || column >= inWidth) continue;
+            visit(
+              ((b * inHeight + row) * inWidth + column) * inChannels,
+              dyBase,
+              i * filterWidth + j,
+            );
+          }
+        }
+      }
+    }
+  }
+}

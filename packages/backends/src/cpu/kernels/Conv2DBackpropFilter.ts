@@ -5,7 +5,7 @@ import {
   type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { convGradientGeometry } from '../../shared/conv-geometry.js';
+import { convGradientGeometry, forEachConvolutionTap } from '../../shared/conv-geometry.js';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 
 /**
@@ -30,39 +30,21 @@ function conv2DBackpropFilter(args: {
     attrs.filterShape,
     attrs,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outChannels, outHeight, outWidth } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } =
-    info;
-  const { top, left } = info.padInfo;
+  const { inChannels, outChannels, filterHeight, filterWidth } = info;
   const xValues = backend.data.get(x.dataId)!.values as Float32Array;
   const dyValues = backend.data.get(dy.dataId)!.values as Float32Array;
   const gradient = new Float32Array(filterHeight * filterWidth * inChannels * outChannels);
 
-  for (let b = 0; b < batchSize; b++) {
-    for (let p = 0; p < outHeight; p++) {
-      for (let i = 0; i < filterHeight; i++) {
-        const row = p * strideHeight + i * dilationHeight - top;
-        if (row < 0 || row >= inHeight) continue;
-        for (let q = 0; q < outWidth; q++) {
-          const dyBase = ((b * outHeight + p) * outWidth + q) * outChannels;
-          for (let j = 0; j < filterWidth; j++) {
-            const column = q * strideWidth + j * dilationWidth - left;
-            if (column < 0 || column >= inWidth) continue;
-            const xBase = ((b * inHeight + row) * inWidth + column) * inChannels;
-            const tapBase = (i * filterWidth + j) * inChannels;
-            for (let ci = 0; ci < inChannels; ci++) {
-              const xValue = xValues[xBase + ci]!;
-              if (xValue === 0) continue; // ReLU outputs are often zero
-              const gradientBase = (tapBase + ci) * outChannels;
-              for (let co = 0; co < outChannels; co++) {
-                gradient[gradientBase + co]! += xValue * dyValues[dyBase + co]!;
-              }
-            }
-          }
-        }
+  forEachConvolutionTap(info, (xBase, dyBase, tap) => {
+    for (let ci = 0; ci < inChannels; ci++) {
+      const xValue = xValues[xBase + ci]!;
+      if (xValue === 0) continue; // ReLU outputs are often zero
+      const gradientBase = (tap * inChannels + ci) * outChannels;
+      for (let co = 0; co < outChannels; co++) {
+        gradient[gradientBase + co]! += xValue * dyValues[dyBase + co]!;
       }
     }
-  }
+  });
   return backend.makeTensorInfo(attrs.filterShape, 'float32', gradient);
 }
 

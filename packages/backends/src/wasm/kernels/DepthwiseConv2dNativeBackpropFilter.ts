@@ -6,6 +6,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { forEachConvolutionTap } from '../../shared/conv-geometry.js';
 import { depthwiseGeometry } from './depthwise-geometry.js';
 
 /**
@@ -33,11 +34,8 @@ function depthwiseConv2dNativeBackpropFilter(args: {
     pad,
     dimRoundingMode,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } =
-    info;
+  const { inChannels, outChannels } = info;
   const multiplier = outChannels / inChannels;
-  const { top, left } = info.padInfo;
 
   // Allocate first: growing wasm memory detaches earlier heap views.
   const output = backend.makeOutput(filterShape, 'float32');
@@ -46,30 +44,16 @@ function depthwiseConv2dNativeBackpropFilter(args: {
   const dyValues = backend.typedArrayFromHeap(dy) as Float32Array;
   gradient.fill(0);
 
-  for (let b = 0; b < batchSize; b++) {
-    for (let p = 0; p < outHeight; p++) {
-      for (let i = 0; i < filterHeight; i++) {
-        const row = p * strideHeight + i * dilationHeight - top;
-        if (row < 0 || row >= inHeight) continue;
-        for (let q = 0; q < outWidth; q++) {
-          const dyBase = ((b * outHeight + p) * outWidth + q) * outChannels;
-          for (let j = 0; j < filterWidth; j++) {
-            const column = q * strideWidth + j * dilationWidth - left;
-            if (column < 0 || column >= inWidth) continue;
-            const xBase = ((b * inHeight + row) * inWidth + column) * inChannels;
-            const gradientBase = (i * filterWidth + j) * outChannels;
-            for (let c = 0; c < inChannels; c++) {
-              const xValue = xValues[xBase + c]!;
-              for (let m = 0; m < multiplier; m++) {
-                const k = c * multiplier + m;
-                gradient[gradientBase + k]! += xValue * dyValues[dyBase + k]!;
-              }
-            }
-          }
-        }
+  forEachConvolutionTap(info, (xBase, dyBase, tap) => {
+    const gradientBase = tap * outChannels;
+    for (let c = 0; c < inChannels; c++) {
+      const xValue = xValues[xBase + c]!;
+      for (let m = 0; m < multiplier; m++) {
+        const k = c * multiplier + m;
+        gradient[gradientBase + k]! += xValue * dyValues[dyBase + k]!;
       }
     }
-  }
+  });
   return output;
 }
 

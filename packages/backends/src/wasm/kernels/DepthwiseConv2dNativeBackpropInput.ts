@@ -6,6 +6,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { forEachConvolutionTap } from '../../shared/conv-geometry.js';
 import { depthwiseGeometry } from './depthwise-geometry.js';
 
 /**
@@ -31,11 +32,8 @@ function depthwiseConv2dNativeBackpropInput(args: {
     pad,
     dimRoundingMode,
   );
-  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
-  const { filterHeight, filterWidth, strideHeight, strideWidth, dilationHeight, dilationWidth } =
-    info;
+  const { inChannels, outChannels } = info;
   const multiplier = outChannels / inChannels;
-  const { top, left } = info.padInfo;
 
   const output = backend.makeOutput(inputShape, 'float32');
   const gradient = backend.typedArrayFromHeap(output) as Float32Array;
@@ -43,31 +41,17 @@ function depthwiseConv2dNativeBackpropInput(args: {
   const filterValues = backend.typedArrayFromHeap(filter) as Float32Array;
   gradient.fill(0);
 
-  for (let b = 0; b < batchSize; b++) {
-    for (let p = 0; p < outHeight; p++) {
-      for (let i = 0; i < filterHeight; i++) {
-        const row = p * strideHeight + i * dilationHeight - top;
-        if (row < 0 || row >= inHeight) continue;
-        for (let q = 0; q < outWidth; q++) {
-          const dyBase = ((b * outHeight + p) * outWidth + q) * outChannels;
-          for (let j = 0; j < filterWidth; j++) {
-            const column = q * strideWidth + j * dilationWidth - left;
-            if (column < 0 || column >= inWidth) continue;
-            const xBase = ((b * inHeight + row) * inWidth + column) * inChannels;
-            const filterBase = (i * filterWidth + j) * outChannels;
-            for (let c = 0; c < inChannels; c++) {
-              let sum = 0;
-              for (let m = 0; m < multiplier; m++) {
-                const k = c * multiplier + m;
-                sum += dyValues[dyBase + k]! * filterValues[filterBase + k]!;
-              }
-              gradient[xBase + c]! += sum;
-            }
-          }
-        }
+  forEachConvolutionTap(info, (xBase, dyBase, tap) => {
+    const filterBase = tap * outChannels;
+    for (let c = 0; c < inChannels; c++) {
+      let sum = 0;
+      for (let m = 0; m < multiplier; m++) {
+        const k = c * multiplier + m;
+        sum += dyValues[dyBase + k]! * filterValues[filterBase + k]!;
       }
+      gradient[xBase + c]! += sum;
     }
-  }
+  });
   return output;
 }
 
