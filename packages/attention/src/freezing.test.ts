@@ -3,8 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describeWithBackends } from '@gsa/backends/testing';
 import {
   FixedSpatialMap,
+  GlobalSpatialAttention,
   GlobalSpatialAttentionGate,
   PixelWeightMap,
+  applySpatialMap,
+  attentionPenalty,
   trainableVariables,
 } from './index.js';
 import {
@@ -160,5 +163,53 @@ describeWithBackends('freezing the attention', () => {
     expect(maxAbsDifference(fixed.getWeights()[0]!, map)).toBe(0);
     model.dispose();
     map.dispose();
+  });
+
+  it('freezing the GlobalSpatialAttention layer stops its updates in a custom loop', () => {
+    const attention = new GlobalSpatialAttention({ channels: 4, seed: 3 });
+    const backbone = smallBackbone(SIZE, 1, 2, 4);
+    const loss = (): tf.Scalar => {
+      const map = attention.apply(pixels) as tf.Tensor4D;
+      const logits = backbone.apply(applySpatialMap(images, map)) as tf.Tensor2D;
+      return tf.add(
+        tf.losses.softmaxCrossEntropy(labels, logits),
+        attentionPenalty(map, 0.01),
+      ) as tf.Scalar;
+    };
+    expect(() => trainableVariables(backbone, attention)).toThrow(
+      /has no weights yet: apply it once/,
+    );
+    tf.tidy(() => loss());
+    const joint = tf.train.adam(0.01);
+    const before = snapshot(attention);
+    trainStep(joint, loss, trainableVariables(backbone, attention));
+    expect(largestChange(attention, before)).toBeGreaterThan(1e-4);
+
+    attention.trainable = false;
+    expect(trainableVariables(attention)).toHaveLength(0);
+    const frozen = snapshot(attention);
+    const backboneBefore = snapshot(backbone);
+    const onlyBackbone = tf.train.adam(0.01);
+    // With the list and with no list at all (every trainable variable in the engine).
+    trainStep(onlyBackbone, loss, trainableVariables(backbone, attention));
+    trainStep(onlyBackbone, loss);
+    expect(largestChange(attention, frozen)).toBe(0);
+    expect(largestChange(backbone, backboneBefore)).toBeGreaterThan(1e-4);
+    attention.dispose();
+    backbone.dispose();
+    joint.dispose();
+    onlyBackbone.dispose();
+  });
+
+  it('a gate whose pixel representation was disposed says so', () => {
+    const own = tf.clone(pixels);
+    const gate = new GlobalSpatialAttentionGate({ pixels: own, channels: 4, seed: 1 });
+    tf.tidy(() => gate.apply(images) as tf.Tensor);
+    own.dispose();
+    expect(gate.hasPixelRepresentation).toBe(false);
+    expect(() => gate.apply(images)).toThrow(
+      /was given a since-disposed pixel representation: call setPixelRepresentation\(P\)/,
+    );
+    gate.dispose();
   });
 });

@@ -134,9 +134,10 @@ export class GlobalSpatialAttentionGate extends layers.Layer {
 
   /** M(P) as `[1, H, W, 1]`, differentiable with respect to the pixel CNN's weights. */
   computeMap(): tf.Tensor4D {
-    if (this.pixels === undefined) {
+    if (this.pixels === undefined || this.pixels.isDisposed) {
+      const what = this.pixels === undefined ? 'has no' : 'was given a since-disposed';
       throw new Error(
-        'GlobalSpatialAttentionGate has no pixel representation: call setPixelRepresentation(P) ' +
+        `GlobalSpatialAttentionGate ${what} pixel representation: call setPixelRepresentation(P) ` +
           '(a loaded model does not hold P), or deploy the map as a FixedSpatialMap.',
       );
     }

@@ -3,7 +3,12 @@
 // and call `pixelCnnMap`, so the functional and layer forms cannot drift apart.
 import * as tf from '@tensorflow/tfjs-core';
 import { initializers } from '@tensorflow/tfjs-layers';
-import { applyActivation, isPixelCnnActivation, type PixelCnnActivation } from './activations.js';
+import {
+  PIXEL_CNN_ACTIVATIONS,
+  applyActivation,
+  isPixelCnnActivation,
+  type PixelCnnActivation,
+} from './activations.js';
 
 /**
  * How the conv weights start.
@@ -78,7 +83,9 @@ export function resolvePixelCnnOptions(options: PixelCnnOptions = {}): ResolvedP
     throw new RangeError(`kernelSize must be odd, got ${kernelSize}.`);
   }
   if (!isPixelCnnActivation(activation)) {
-    throw new RangeError(`Unknown activation '${String(activation)}'.`);
+    throw new RangeError(
+      `Unknown activation '${String(activation)}'. Choose one of: ${PIXEL_CNN_ACTIVATIONS.join(', ')}.`,
+    );
   }
   if (initialization !== 'pytorch' && initialization !== 'glorot') {
     throw new RangeError(

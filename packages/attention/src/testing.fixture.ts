@@ -45,7 +45,9 @@ export async function saveAndLoad(model: tfl.LayersModel): Promise<tfl.LayersMod
     }),
   );
   if (saved === undefined) throw new Error('model.save wrote nothing');
-  return tfl.loadLayersModel(tf.io.fromMemory(saved));
+  // Through JSON text, as model.json is: options that serialise to null must survive it.
+  const topology = JSON.parse(JSON.stringify(saved.modelTopology)) as object;
+  return tfl.loadLayersModel(tf.io.fromMemory({ ...saved, modelTopology: topology }));
 }
 
 /** A small GAP classifier, the kind of backbone gsa puts the attention in front of. */

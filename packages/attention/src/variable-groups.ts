@@ -7,14 +7,27 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 /** Anything with trainable weights: a layer or a `tf.LayersModel`. */
 export interface HasTrainableWeights {
   readonly trainableWeights: LayerVariable[];
+  /** Layers create their weights when first applied; until then they list none. */
+  readonly built?: boolean;
+  readonly name?: string;
 }
 
 /**
  * The tf.Variables an optimiser should update for these layers or models: their
  * `trainableWeights`, so a frozen layer (`trainable = false`) contributes none.
- * Pass the result as `optimizer.minimize(loss, true, variables)`.
+ * Pass the result as `optimizer.minimize(loss, true, variables)`. A layer
+ * that was never applied has no weights yet: that is an error, not an empty
+ * list, since the optimiser would silently never train it.
  */
 export function trainableVariables(...owners: HasTrainableWeights[]): tf.Variable[] {
+  const unbuilt = owners.find((owner) => owner.built === false);
+  if (unbuilt !== undefined) {
+    throw new Error(
+      `'${unbuilt.name ?? 'layer'}' has no weights yet: apply it once (for example ` +
+        '`tf.tidy(() => loss())`, or `layer.apply(input)`) before listing its variables; ' +
+        'otherwise the optimiser would never update it.',
+    );
+  }
   const variables = owners.flatMap((owner) => owner.trainableWeights.map(variableOf));
   return [...new Set(variables)];
 }
