@@ -40,6 +40,11 @@ async function child(run: string): Promise<RunResult> {
   const threads = threadText === undefined ? undefined : Number(threadText);
   const info = await useBackend(name, threads === undefined ? {} : { threads });
   const steps = Number(process.env.GSA_BENCH_STEPS ?? 5);
+  if (!Number.isInteger(steps) || steps < 1) {
+    throw new Error(
+      `GSA_BENCH_STEPS must be a whole number of at least 1, got '${process.env.GSA_BENCH_STEPS}'.`,
+    );
+  }
   const net = new VggStyleNet({ inputSize: SIZE, classes: CLASSES, seed: 1 });
   const optimizer = tf.train.adam(1e-3);
   const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);

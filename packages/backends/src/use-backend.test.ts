@@ -50,11 +50,24 @@ describe('useBackend', () => {
   it('auto takes the fastest backend available and says why', async () => {
     const messages: string[] = [];
     const info = await useBackend('auto', { threads: 1, log: (message) => messages.push(message) });
-    // No tfjs-node and no GPU in this test environment: wasm is the fastest.
+    expect(info.reason).not.toContain('webgl'); // browsers only: Node's auto never tries it
+    expect(messages).toEqual([`gsa: using the ${describeBackend(info)} backend (${info.reason})`]);
+    if (info.name === 'webgpu') {
+      // A machine with a GPU and its Vulkan driver: webgpu on a real adapter wins.
+      expect(info.adapter).toBeDefined();
+      return;
+    }
+    // No tfjs-node and no GPU adapter here: wasm is the fastest, and auto says why not webgpu.
     expect(info.name).toBe('wasm');
     expect(info.reason).toContain('tensorflow: not installed');
     expect(info.reason).toMatch(/webgpu: /);
-    expect(info.reason).not.toContain('webgl'); // browsers only: Node's auto never tries it
-    expect(messages).toEqual([`gsa: using the wasm (SIMD, 1 thread) backend (${info.reason})`]);
+  });
+
+  it('refuses a thread count that is not a whole number of at least 1', async () => {
+    for (const threads of [0, -2, 2.5, Number.NaN]) {
+      await expect(useBackend('wasm', { threads })).rejects.toThrow(
+        `threads must be a whole number of at least 1, got ${String(threads)}`,
+      );
+    }
   });
 });

@@ -40,6 +40,12 @@ export async function useBackend(
   choice: BackendChoice = 'auto',
   options: UseBackendOptions = {},
 ): Promise<BackendInfo> {
+  const { threads } = options;
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new RangeError(
+      `threads must be a whole number of at least 1, got ${String(threads)}; leave it out to use every core.`,
+    );
+  }
   if (choice === 'auto') return useFastestBackend(options);
   if (!(BACKEND_NAMES as readonly string[]).includes(choice)) {
     throw new BackendUnavailableError(

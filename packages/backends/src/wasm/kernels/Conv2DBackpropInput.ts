@@ -88,11 +88,8 @@ function conv2DBackpropInput(args: {
     const left = filterWidth - 1 - padInfo.left;
     const bottom = inHeight - spreadHeight - top + filterHeight - 1;
     const right = inWidth - spreadWidth - left + filterWidth - 1;
-    if (top < 0 || left < 0) {
-      throw new Error(
-        `wasm Conv2DBackpropInput: padding (${padInfo.top}, ${padInfo.left}) larger than the filter is not supported.`,
-      );
-    }
+    // Negative padding (a forward padding wider than the filter) crops: pad by
+    // zero there and drop the rows and columns it would have cropped.
     let gradient = scope.run(
       'Conv2D',
       { x: spread, filter: flipped },
@@ -100,19 +97,22 @@ function conv2DBackpropInput(args: {
         strides: [1, 1],
         pad: [
           [0, 0],
-          [top, Math.max(0, bottom)],
-          [left, Math.max(0, right)],
+          [Math.max(0, top), Math.max(0, bottom)],
+          [Math.max(0, left), Math.max(0, right)],
           [0, 0],
         ],
         dataFormat: 'NHWC',
         dilations: [1, 1],
       },
     );
-    if (bottom < 0 || right < 0) {
+    if (top < 0 || left < 0 || bottom < 0 || right < 0) {
       gradient = scope.run(
         'Slice',
         { x: gradient },
-        { begin: [0, 0, 0, 0], size: [batchSize, inHeight, inWidth, inChannels] },
+        {
+          begin: [0, Math.max(0, -top), Math.max(0, -left), 0],
+          size: [batchSize, inHeight, inWidth, inChannels],
+        },
       );
     }
     return gradient;

@@ -34,6 +34,29 @@ const convCases: ConvCase[] = [
       [0, 0],
     ],
   },
+  // Forward padding wider than the filter (the input gradient crops).
+  {
+    input: [1, 6, 6, 2],
+    filter: [3, 3, 2, 2],
+    stride: 1,
+    pad: [
+      [0, 0],
+      [4, 4],
+      [4, 4],
+      [0, 0],
+    ],
+  },
+  {
+    input: [2, 7, 8, 3],
+    filter: [3, 3, 3, 2],
+    stride: 2,
+    pad: [
+      [0, 0],
+      [3, 0],
+      [0, 4],
+      [0, 0],
+    ],
+  },
 ];
 
 interface DepthwiseCase {
@@ -49,6 +72,39 @@ const depthwiseCases: DepthwiseCase[] = [
   { input: [2, 9, 9, 3], filter: [3, 3, 3, 1], stride: 2, dilation: 1, pad: 'same' },
   { input: [1, 10, 8, 4], filter: [3, 3, 4, 2], stride: 1, dilation: 1, pad: 'valid' },
   { input: [2, 11, 11, 2], filter: [5, 5, 2, 3], stride: 2, dilation: 1, pad: 'valid' },
+];
+
+// cpu's depthwise gradients ignore dilation (and tfjs-core's gradient refuses
+// dilation > 1), so dilated cases are checked by the adjoint identity instead:
+// <depthwise(x, W), dy> = <x, dX> = <W, dW>.
+const dilatedDepthwiseCases: DepthwiseCase[] = [
+  { input: [2, 11, 11, 3], filter: [3, 3, 3, 2], stride: 1, dilation: 2, pad: 'same' },
+  { input: [1, 12, 10, 2], filter: [3, 3, 2, 1], stride: 1, dilation: 3, pad: 'valid' },
+];
+
+interface PoolCase {
+  input: [number, number, number, number];
+  filter: number;
+  stride: number;
+  pad: 'same' | 'valid';
+}
+
+const maxPoolCases: PoolCase[] = [
+  { input: [2, 12, 12, 4], filter: 2, stride: 2, pad: 'valid' },
+  { input: [3, 11, 9, 3], filter: 3, stride: 2, pad: 'same' },
+  { input: [1, 9, 9, 5], filter: 3, stride: 1, pad: 'same' },
+  { input: [2, 13, 13, 2], filter: 3, stride: 2, pad: 'valid' },
+];
+
+interface ResizeCase {
+  input: [number, number, number, number];
+  size: [number, number];
+}
+
+const resizeCases: ResizeCase[] = [
+  { input: [3, 5, 4, 2], size: [10, 8] },
+  { input: [2, 7, 7, 3], size: [12, 9] },
+  { input: [1, 9, 6, 1], size: [4, 5] },
 ];
 
 async function onBackend<T>(name: 'cpu' | 'wasm', body: () => T): Promise<T> {
@@ -80,7 +136,8 @@ async function compare(body: () => tf.Tensor): Promise<number> {
 }
 
 const describeCase = (c: ConvCase | DepthwiseCase) =>
-  `x ${c.input.join('x')}, filter ${c.filter.join('x')}, stride ${c.stride}, pad ${JSON.stringify(c.pad)}`;
+  `x ${c.input.join('x')}, filter ${c.filter.join('x')}, stride ${c.stride}, ` +
+  `${'dilation' in c ? `dilation ${c.dilation}, ` : ''}pad ${JSON.stringify(c.pad)}`;
 
 describe('wasm training kernels match cpu', () => {
   let seed = 100;
@@ -147,6 +204,8 @@ describe('wasm training kernels match cpu', () => {
         tf.zeros(c.filter) as tf.Tensor4D,
         c.stride,
         c.pad,
+        'NHWC',
+        c.dilation,
       ).shape;
       return {
         x: tf.randomNormal(c.input, 0, 1, 'float32', inputSeed),
@@ -185,6 +244,91 @@ describe('wasm training kernels match cpu', () => {
         }),
       );
       expect(error).toBeLessThan(1e-4);
+    });
+  });
+
+  it.each(dilatedDepthwiseCases)(
+    'dilated depthwise gradients are adjoint to the forward (%j)',
+    async (c) => {
+      await useBackend('wasm', { threads: 1 });
+      const x = tf.randomNormal(c.input, 0, 1, 'float32', seed++) as tf.Tensor4D;
+      const filter = tf.randomNormal(c.filter, 0, 1, 'float32', seed++) as tf.Tensor4D;
+      const forward = tf.depthwiseConv2d(x, filter, c.stride, c.pad, 'NHWC', c.dilation);
+      const dy = tf.randomNormal(forward.shape, 0, 1, 'float32', seed++);
+      const attrs = {
+        strides: [c.stride, c.stride],
+        dilations: [c.dilation, c.dilation],
+        pad: c.pad,
+        dimRoundingMode: undefined,
+      };
+      const dFilter = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, {
+        ...attrs,
+        filterShape: c.filter,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const dInput = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, {
+        ...attrs,
+        inputShape: c.input,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const inner = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(a, b)).dataSync()[0]!;
+      const reference = inner(forward, dy);
+      expect(Math.abs(inner(filter, dFilter) - reference)).toBeLessThan(1e-4 * Math.abs(reference));
+      expect(Math.abs(inner(x, dInput) - reference)).toBeLessThan(1e-4 * Math.abs(reference));
+      tf.dispose([x, filter, forward, dy, dFilter, dInput]);
+    },
+  );
+
+  it.each(maxPoolCases)('MaxPoolGrad (%j)', async (c) => {
+    const inputSeed = seed++;
+    const gradientSeed = seed++;
+    const error = await compare(() =>
+      tf.tidy(() => {
+        // Negative values too: the stock kernel was wrong for windows of negatives.
+        const input = tf.randomNormal(c.input, -0.5, 1, 'float32', inputSeed);
+        const output = tf.maxPool(input as tf.Tensor4D, c.filter, c.stride, c.pad);
+        const dy = tf.randomNormal(output.shape, 0, 1, 'float32', gradientSeed);
+        return tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, {
+          filterSize: c.filter,
+          strides: c.stride,
+          pad: c.pad,
+          dimRoundingMode: undefined,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      }),
+    );
+    expect(error).toBeLessThan(1e-4);
+  });
+
+  // The cpu kernel shares gsa's backprop code, so these check the adjoint
+  // identity <resize(x), dy> = <x, gradient(dy)> on wasm itself, every flag setting.
+  describe.each(resizeCases)('ResizeNearestNeighborGrad (%j)', (c) => {
+    const flagSettings = [
+      { alignCorners: false, halfPixelCenters: false },
+      { alignCorners: true, halfPixelCenters: false },
+      { alignCorners: false, halfPixelCenters: true },
+    ];
+    it.each(flagSettings)('is the adjoint of the resize with %j', async (flags) => {
+      await useBackend('wasm', { threads: 1 });
+      const x = tf.randomNormal(c.input, 0, 1, 'float32', seed++);
+      const dy = tf.randomNormal([c.input[0], ...c.size, c.input[3]], 0, 1, 'float32', seed++);
+      const forward = tf.sum(
+        tf.mul(
+          tf.image.resizeNearestNeighbor(
+            x as tf.Tensor4D,
+            c.size,
+            flags.alignCorners,
+            flags.halfPixelCenters,
+          ),
+          dy,
+        ),
+      );
+      const gradient = tf.engine().runKernel('ResizeNearestNeighborGrad', { images: x, dy }, {
+        ...flags,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      const backward = tf.sum(tf.mul(x, gradient));
+      const [lhs, rhs] = [forward.dataSync()[0]!, backward.dataSync()[0]!];
+      expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * Math.max(1, Math.abs(lhs)));
+      // Every dy value lands somewhere: the gradient sums to dy's sum.
+      expect(tf.sum(gradient).dataSync()[0]).toBeCloseTo(tf.sum(dy).dataSync()[0]!, 3);
+      tf.dispose([x, dy, forward, gradient, backward]);
     });
   });
 
