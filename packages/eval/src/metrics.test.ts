@@ -95,6 +95,42 @@ describe('metrics on hand-computed cases', () => {
     expect(() => confusionMatrix([0, 3], [0, 1], 2)).toThrow(/out of range/);
     expect(() => binaryRocAuc([0.1, 0.2], [true, true])).toThrow(/one positive and one negative/);
   });
+
+  it('rejects one-vs-rest ROC-AUC input it cannot score, naming the sample, label or class', () => {
+    const scores = [
+      [0.8, 0.1, 0.1],
+      [0.2, 0.7, 0.1],
+      [0.1, 0.2, 0.7],
+      [0.3, 0.3, 0.4],
+    ];
+    // Label 3 has no score column (this used to be ignored and gave 0.722).
+    expect(() => rocAucOneVsRest([0, 1, 2, 3], scores)).toThrow(
+      /label 3 of sample 3 is not a class 0\.\.2 \(the score rows have 3 columns/,
+    );
+    expect(() => rocAucOneVsRest([0, 1, 2, 0.5], scores)).toThrow(/label 0\.5 of sample 3/);
+    expect(() => rocAucOneVsRest([0, 1, 2, 0], [...scores.slice(0, 3), [0.5, 0.5]])).toThrow(
+      /score row 3 has 2 values but row 0 has 3/,
+    );
+    expect(() =>
+      rocAucOneVsRest([0, 1, 2, 0], [...scores.slice(0, 3), [Number.NaN, 0.5, 0.5]]),
+    ).toThrow(/score row 3 has NaN for class 0/);
+    expect(() => rocAucOneVsRest([0, 1, 0, 1], scores)).toThrow(
+      /class 2 needs at least one positive and one negative sample, but no sample has label 2/,
+    );
+    expect(() =>
+      rocAucOneVsRest(
+        [1, 1],
+        [
+          [0.2, 0.8],
+          [0.6, 0.4],
+        ],
+      ),
+    ).toThrow(/class 0 needs .* but no sample has label 0/);
+    expect(() => rocAucOneVsRest([], [])).toThrow(/no labels/);
+    expect(() => rocAucOneVsRest([0], [[1]])).toThrow(/at least two classes/);
+    // Valid input still scores: every class ranked first by its own column.
+    expect(rocAucOneVsRest([0, 1, 2, 2], scores)).toBe(1);
+  });
 });
 
 describe('metrics against scikit-learn', () => {

@@ -221,7 +221,9 @@ export function binaryRocAuc(scores: ArrayLike<number>, positives: ArrayLike<boo
 /**
  * One-vs-rest ROC-AUC, macro-averaged over classes, of per-class scores
  * (`scores[i][c]`, e.g. softmax probabilities). With two classes it is the
- * binary AUC of the class-1 score, as in scikit-learn.
+ * binary AUC of the class-1 score, as in scikit-learn. Every row needs one
+ * score per class, every label must be a class 0..k-1 (k = the row length),
+ * and every class scored needs at least one sample in it and one outside it.
  */
 export function rocAucOneVsRest(
   trueLabels: readonly number[],
@@ -232,7 +234,43 @@ export function rocAucOneVsRest(
       `labels (${trueLabels.length}) and score rows (${scores.length}) differ in length`,
     );
   }
-  const numClasses = scores[0]?.length ?? 0;
+  if (trueLabels.length === 0) throw new RangeError('no labels to score');
+  const numClasses = scores[0]!.length;
+  if (numClasses < 2) {
+    throw new RangeError(
+      `ROC-AUC needs a score per class for at least two classes; score row 0 has ${numClasses}`,
+    );
+  }
+  const counts = new Array<number>(numClasses).fill(0);
+  scores.forEach((row, i) => {
+    if (row.length !== numClasses) {
+      throw new RangeError(
+        `score row ${i} has ${row.length} values but row 0 has ${numClasses}: give every sample one score per class`,
+      );
+    }
+    for (let c = 0; c < numClasses; c++) {
+      if (Number.isNaN(row[c])) {
+        throw new RangeError(`score row ${i} has NaN for class ${c}: scores must be numbers`);
+      }
+    }
+    const label = trueLabels[i] as number;
+    if (!Number.isInteger(label) || label < 0 || label >= numClasses) {
+      throw new RangeError(
+        `label ${label} of sample ${i} is not a class 0..${numClasses - 1} ` +
+          `(the score rows have ${numClasses} columns, one per class)`,
+      );
+    }
+    counts[label]! += 1;
+  });
+  // With two classes only class 1 is scored, but both must occur either way.
+  counts.forEach((count, c) => {
+    if (count === 0 || count === trueLabels.length) {
+      throw new RangeError(
+        `ROC-AUC of class ${c} needs at least one positive and one negative sample, ` +
+          `but ${count === 0 ? 'no' : 'every'} sample has label ${c}`,
+      );
+    }
+  });
   const column = (c: number): number[] => scores.map((row) => row[c] as number);
   if (numClasses === 2)
     return binaryRocAuc(

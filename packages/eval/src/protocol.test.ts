@@ -132,4 +132,37 @@ describe('runPaperProtocol', () => {
       runPaperProtocol(trainingSet, testSet, () => [], { epochs: 10, topEpochs: 11 }),
     ).rejects.toThrow(/topEpochs/);
   });
+
+  it('rejects a NaN, a percentage or a negative accuracy, naming the run, the epoch and the value', async () => {
+    const foldCurve = (curve: number[]) => (run: TrainingRun) =>
+      run.stage.kind === 'fold' && run.stage.fold === 1 ? curve : [0.5, 0.6, 0.7];
+    const options = { epochs: 3, folds: 2, topEpochs: 1 };
+    await expect(
+      runPaperProtocol(trainingSet, testSet, foldCurve([0.5, Number.NaN, 0.7]), options),
+    ).rejects.toThrow(/accuracy NaN for fold 1 at epoch 2: accuracies are fractions in \[0, 1\]/);
+    await expect(
+      runPaperProtocol(trainingSet, testSet, foldCurve([0.5, 0.6, -0.1]), options),
+    ).rejects.toThrow(/accuracy -0\.1 for fold 1 at epoch 3/);
+    const percentages = (run: TrainingRun) =>
+      run.stage.kind === 'final' ? [1.5, 90, 0.1] : [0.5, 0.6, 0.7];
+    await expect(runPaperProtocol(trainingSet, testSet, percentages, options)).rejects.toThrow(
+      /accuracy 1\.5 for the final run at epoch 1: .*divide a percentage by 100/,
+    );
+    const infinite = (run: TrainingRun) =>
+      run.stage.kind === 'final' ? [0.5, 0.6, Number.POSITIVE_INFINITY] : [0.5, 0.6, 0.7];
+    await expect(runPaperProtocol(trainingSet, testSet, infinite, options)).rejects.toThrow(
+      /accuracy Infinity for the final run at epoch 3/,
+    );
+  });
+
+  it('accepts the bounds 0 and 1', async () => {
+    const bounds = (run: TrainingRun) => (run.stage.kind === 'final' ? [0, 1, 1] : [0, 1, 0.5]);
+    const result = await runPaperProtocol(trainingSet, testSet, bounds, {
+      epochs: 3,
+      folds: 2,
+      topEpochs: 2,
+    });
+    expect(result.selectedEpochs).toEqual([2, 3]);
+    expect(result.testMean).toBe(1);
+  });
 });

@@ -21,7 +21,8 @@ export interface TrainingRun {
 
 /**
  * Trains a fresh model for `run.epochs` epochs and returns its accuracy on
- * `run.evaluation` after each epoch (length `epochs`, in [0, 1]).
+ * `run.evaluation` after each epoch (length `epochs`, each a finite fraction
+ * in [0, 1]; anything else is rejected with the fold and epoch named).
  */
 export type EpochTrainer = (run: TrainingRun) => Promise<readonly number[]> | readonly number[];
 
@@ -66,6 +67,21 @@ function checkCurve(curve: readonly number[], epochs: number, what: string): voi
       `trainer returned ${curve.length} accuracies for ${what}, expected ${epochs}`,
     );
   }
+  // A NaN would sort unpredictably into the selection and a percentage would
+  // pass as a fraction, so both are refused rather than reported.
+  curve.forEach((accuracy, e) => {
+    if (
+      typeof accuracy !== 'number' ||
+      !Number.isFinite(accuracy) ||
+      accuracy < 0 ||
+      accuracy > 1
+    ) {
+      throw new RangeError(
+        `trainer returned accuracy ${String(accuracy)} for ${what} at epoch ${e + 1}: ` +
+          'accuracies are fractions in [0, 1] (divide a percentage by 100)',
+      );
+    }
+  });
 }
 
 /**

@@ -57,6 +57,18 @@ describe('t-tests by hand', () => {
     expect(() => welchTTest([1], [1, 2])).toThrow(/at least two/);
     expect(() => pairedTTest([1, 2], [1])).toThrow(/differ in length/);
   });
+
+  it('rejects NaN and infinite values, naming the test, the sample and the index', () => {
+    expect(() => welchTTest([0.5, Number.NaN, 0.7], [0.4, 0.5])).toThrow(
+      /Welch's t-test: sample a has NaN at index 1; every value must be a finite number/,
+    );
+    expect(() => studentTTest([0.5, 0.6], [0.4, 0.5, Number.POSITIVE_INFINITY])).toThrow(
+      /Student's t-test: sample b has Infinity at index 2/,
+    );
+    expect(() => pairedTTest([0.5, 0.6], [Number.NEGATIVE_INFINITY, 0.5])).toThrow(
+      /paired t-test: sample b has -Infinity at index 0/,
+    );
+  });
 });
 
 describe('summaries', () => {
@@ -86,6 +98,21 @@ describe('bootstrap confidence interval', () => {
     // 95% normal interval is +-1.96 SE; the percentile bootstrap lands within 15% of it.
     expect((interval.upper - interval.lower) / (2 * 1.96 * standardError)).toBeGreaterThan(0.85);
     expect((interval.upper - interval.lower) / (2 * 1.96 * standardError)).toBeLessThan(1.15);
+  });
+
+  it('rejects a resample count that is not a positive integer, and non-finite values', () => {
+    expect(() => bootstrapConfidenceInterval(values, { resamples: 0 })).toThrow(
+      /resamples must be an integer >= 1 \(e\.g\. 2000\), got 0/,
+    );
+    expect(() => bootstrapConfidenceInterval(values, { resamples: -5 })).toThrow(/got -5/);
+    expect(() => bootstrapConfidenceInterval(values, { resamples: 2.5 })).toThrow(/got 2\.5/);
+    expect(() => bootstrapConfidenceInterval([0.5, 0.6, Number.NaN])).toThrow(
+      /bootstrap: values has NaN at index 2/,
+    );
+    // One resample is the smallest valid count: both bounds are that resample's mean.
+    const single = bootstrapConfidenceInterval([1, 2, 3], { resamples: 1, seed: 4 });
+    expect(single.lower).toBe(single.upper);
+    expect(Number.isFinite(single.lower)).toBe(true);
   });
 
   it('takes any statistic, e.g. the median', () => {

@@ -44,14 +44,27 @@ function sampleVariance(values: readonly number[]): number {
   return standardDeviation(values) ** 2;
 }
 
-function requireTwoEach(a: readonly number[], b: readonly number[]): void {
+/** Refuses NaN and infinities, naming the sample and the index, so no test returns a silent NaN. */
+function requireFinite(values: readonly number[], where: string): void {
+  values.forEach((value, i) => {
+    if (typeof value !== 'number' || !Number.isFinite(value)) {
+      throw new RangeError(
+        `${where} has ${String(value)} at index ${i}; every value must be a finite number`,
+      );
+    }
+  });
+}
+
+function requireTwoEach(a: readonly number[], b: readonly number[], what: string): void {
   if (a.length < 2 || b.length < 2)
     throw new RangeError('a t-test needs at least two values per group');
+  requireFinite(a, `${what}: sample a`);
+  requireFinite(b, `${what}: sample b`);
 }
 
 /** Welch's unequal-variance t-test (scipy `ttest_ind(a, b, equal_var=False)`). */
 export function welchTTest(a: readonly number[], b: readonly number[]): TTestResult {
-  requireTwoEach(a, b);
+  requireTwoEach(a, b, "Welch's t-test");
   const va = sampleVariance(a) / a.length;
   const vb = sampleVariance(b) / b.length;
   const difference = mean(a) - mean(b);
@@ -62,7 +75,7 @@ export function welchTTest(a: readonly number[], b: readonly number[]): TTestRes
 
 /** Student's pooled-variance t-test (scipy `ttest_ind(a, b)`). */
 export function studentTTest(a: readonly number[], b: readonly number[]): TTestResult {
-  requireTwoEach(a, b);
+  requireTwoEach(a, b, "Student's t-test");
   const degreesOfFreedom = a.length + b.length - 2;
   const pooled =
     ((a.length - 1) * sampleVariance(a) + (b.length - 1) * sampleVariance(b)) / degreesOfFreedom;
@@ -76,6 +89,8 @@ export function pairedTTest(a: readonly number[], b: readonly number[]): TTestRe
   if (a.length !== b.length)
     throw new RangeError(`paired samples differ in length: ${a.length} vs ${b.length}`);
   if (a.length < 2) throw new RangeError('a paired t-test needs at least two pairs');
+  requireFinite(a, 'paired t-test: sample a');
+  requireFinite(b, 'paired t-test: sample b');
   const differences = a.map((v, i) => v - (b[i] as number));
   const difference = mean(differences);
   const statistic = difference / (standardDeviation(differences) / Math.sqrt(differences.length));
@@ -83,7 +98,7 @@ export function pairedTTest(a: readonly number[], b: readonly number[]): TTestRe
 }
 
 export interface BootstrapOptions {
-  /** Resamples to draw; 2000 gives stable 95% percentile bounds. */
+  /** Resamples to draw, an integer >= 1; 2000 gives stable 95% percentile bounds. */
   readonly resamples?: number;
   /** Coverage of the interval, e.g. 0.95. */
   readonly confidence?: number;
@@ -110,13 +125,19 @@ function quantileOfSorted(sorted: Float64Array, q: number): number {
   );
 }
 
-/** Seeded percentile-bootstrap confidence interval of a statistic (the mean by default). */
+/**
+ * Seeded percentile-bootstrap confidence interval of a statistic (the mean by
+ * default). The values must be finite and `resamples` a positive integer.
+ */
 export function bootstrapConfidenceInterval(
   values: readonly number[],
   options: BootstrapOptions = {},
 ): ConfidenceInterval {
   const { resamples = 2000, confidence = 0.95, seed = 0, statistic = mean } = options;
   if (values.length === 0) throw new RangeError('bootstrap of no values');
+  requireFinite(values, 'bootstrap: values');
+  if (!Number.isInteger(resamples) || resamples < 1)
+    throw new RangeError(`resamples must be an integer >= 1 (e.g. 2000), got ${resamples}`);
   if (!(confidence > 0 && confidence < 1))
     throw new RangeError(`confidence must lie in (0, 1), got ${confidence}`);
   const random = mulberry32(seed);

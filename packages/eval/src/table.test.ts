@@ -43,6 +43,41 @@ describe('Table 2 rendering', () => {
     expect(formatCell(undefined)).toBe('');
   });
 
+  it('shows the mean alone when the std is not finite (a single accuracy)', () => {
+    const single = resultCell([0.8]);
+    expect(single.std).toBeNaN();
+    expect(formatCell(single)).toBe('80.00');
+    expect(formatCell({ ...single, bold: true, star: true }, {}, true)).toBe('**80.00**\\*');
+    expect(formatCell({ mean: 0.5, std: Number.POSITIVE_INFINITY }, { digits: 1 })).toBe('50.0');
+    expect(
+      renderMarkdownTable({
+        columns: ['JAFFE'],
+        rows: [{ backbone: 'VGG-16', method: 'Vanilla', cells: { JAFFE: single } }],
+      }).split('\n')[2],
+    ).toBe('| VGG-16 | Vanilla | 80.00 |');
+  });
+
+  it('folds line breaks in names into spaces so they cannot break a Markdown row', () => {
+    const markdown = renderMarkdownTable({
+      columns: ['IDRiD\nretinopathy'],
+      rows: [
+        {
+          backbone: 'VGG\r\n16',
+          method: 'Global\rattention | ours',
+          cells: { 'IDRiD\nretinopathy': { mean: 0.5, std: 0.01 } },
+        },
+      ],
+    });
+    expect(markdown).toBe(
+      [
+        '| Backbone | Method | IDRiD retinopathy |',
+        '| --- | --- | ---: |',
+        '| VGG 16 | Global attention \\| ours | 50.00(1.00) |',
+        '',
+      ].join('\n'),
+    );
+  });
+
   it('builds a cell from per-epoch accuracies', () => {
     const marks = { bold: true, star: false, versusVanilla: { pValue: 0.001 } };
     const cell = resultCell([0.5, 0.6, 0.7], marks);

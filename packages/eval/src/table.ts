@@ -3,6 +3,7 @@ import { mean, standardDeviation } from './statistics.js';
 /** One Table 2 cell: accuracies as fractions in [0, 1], shown as percentages. */
 export interface ResultCell {
   readonly mean: number;
+  /** Sample standard deviation; NaN (one accuracy, e.g. `topEpochs: 1`) shows the mean alone. */
   readonly std: number;
   /** Attention differs from vanilla at p < 0.01 (see `significanceMarks`). */
   readonly bold?: boolean;
@@ -28,7 +29,11 @@ export interface TableFormat {
   readonly digits?: number;
 }
 
-/** A cell from raw per-epoch accuracies; takes only `bold` and `star` from `marks` (e.g. `significanceMarks(...)`). */
+/**
+ * A cell from raw per-epoch accuracies; takes only `bold` and `star` from
+ * `marks` (e.g. `significanceMarks(...)`). One accuracy gives std NaN, which
+ * renders as the mean alone.
+ */
 export function resultCell(
   accuracies: readonly number[],
   marks: { readonly bold?: boolean; readonly star?: boolean } = {},
@@ -44,6 +49,8 @@ export function resultCell(
 /**
  * `66.41(1.23)`, wrapped in `**` when bold, then `*` when starred. With
  * `markdown` the star is escaped (`**66.41(1.23)**\*`) so it renders as a mark.
+ * A std that is not finite (a single accuracy has no sample std) leaves the
+ * mean alone: `80.00`, not `80.00(NaN)`.
  */
 export function formatCell(
   cell: ResultCell | undefined,
@@ -52,11 +59,16 @@ export function formatCell(
 ): string {
   if (cell === undefined) return '';
   const { digits = 2 } = format;
-  const text = `${(cell.mean * 100).toFixed(digits)}(${(cell.std * 100).toFixed(digits)})`;
+  const meanText = (cell.mean * 100).toFixed(digits);
+  const text = Number.isFinite(cell.std)
+    ? `${meanText}(${(cell.std * 100).toFixed(digits)})`
+    : meanText;
   return `${cell.bold ? `**${text}**` : text}${cell.star ? (markdown ? '\\*' : '*') : ''}`;
 }
 
-const escapeMarkdown = (text: string): string => text.replace(/\|/g, '\\|');
+/** Escapes pipes and folds line breaks into spaces: a newline would end the table row. */
+const escapeMarkdown = (text: string): string =>
+  text.replace(/\r\n|\r|\n/g, ' ').replace(/\|/g, '\\|');
 
 /** Markdown with the backbone named once per group of consecutive rows, as in the paper. */
 export function renderMarkdownTable(table: ResultTable, format: TableFormat = {}): string {

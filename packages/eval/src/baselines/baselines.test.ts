@@ -176,7 +176,8 @@ describe('multiclass models against scikit-learn coefficients', () => {
     console.info(
       `one-vs-rest SVM: largest coefficient difference from scikit-learn ${difference.toExponential(2)}`,
     );
-    expect(difference).toBeLessThan(2e-3);
+    // float64 coordinate descent like liblinear's: 1.2e-6 measured, the README says "about 1e-6".
+    expect(difference).toBeLessThan(5e-6);
     expect(accuracy(fixture.y, predictClasses(model, x))).toBeCloseTo(
       fixture.svm.trainAccuracy,
       12,
