@@ -1,10 +1,17 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { runPaperProtocol, type ProtocolResult } from '@gsa/eval';
+import {
+  evaluateBaseline,
+  featureMatrix,
+  groupKFold,
+  runPaperProtocol,
+  type FeatureMatrix,
+  type ProtocolResult,
+} from '@gsa/eval';
 import { backboneDefinition } from '@gsa/backbones';
-import type { ImageSet } from '@gsa/data';
+import { readImages, type ImageSet } from '@gsa/data';
 import { loadData, splitIndices } from '../train-run.js';
 import { trainOnSplit } from '../training.js';
-import { cellTrainSettings, type CellConfig } from './grid.js';
+import { cellTrainSettings, type BaselineMethod, type CellConfig } from './grid.js';
 
 /** What a finished cell reports: the Table 2 number and what it was chosen from. */
 export interface CellResult {
@@ -22,14 +29,19 @@ export interface CellResult {
   seconds: number;
   /** The final run's map (global and l1 modes). */
   map?: { height: number; width: number; values: number[] };
+  /** A baseline cell: the C chosen by CV and the mean validation accuracy of each C tried. */
+  baseline?: { c: number; validationAccuracyByC: { c: number; accuracy: number }[] };
 }
 
 const loaded = new Map<string, Promise<ImageSet>>();
 
 /** One process loads a dataset once, however many of its cells it runs. */
 function cachedData(cell: CellConfig): Promise<ImageSet> {
-  const definition = backboneDefinition(cell.backbone);
-  const imagenet = definition.inputNormalization === 'imagenet' && cell.pretrained !== undefined;
+  // Baselines standardise their own features; ImageNet statistics only serve pretrained CNNs.
+  const imagenet =
+    cell.method === undefined &&
+    backboneDefinition(cell.backbone).inputNormalization === 'imagenet' &&
+    cell.pretrained !== undefined;
   const key = JSON.stringify([cell.data, cell.size ?? null, imagenet]);
   let set = loaded.get(key);
   if (!set) {
@@ -49,6 +61,7 @@ export async function runProtocolCell(
   cell: CellConfig,
   options: { signal?: AbortSignal; log?: (text: string) => void } = {},
 ): Promise<CellResult> {
+  if (cell.method !== undefined) return runBaselineCell(cell, cell.method, options);
   const started = performance.now();
   const set = await cachedData(cell);
   const settings = cellTrainSettings(cell);
@@ -105,6 +118,68 @@ export async function runProtocolCell(
     seconds: round((performance.now() - started) / 1000, 1),
     ...(map ? { map } : {}),
   };
+}
+
+/**
+ * A classical baseline cell on the same fixed split: flattened pixels
+ * standardised with training statistics, C chosen by k-fold CV on the
+ * training part (group folds when the grid splits by group), one test accuracy.
+ */
+async function runBaselineCell(
+  cell: CellConfig,
+  method: BaselineMethod,
+  options: { log?: (text: string) => void },
+): Promise<CellResult> {
+  const started = performance.now();
+  const set = await cachedData(cell);
+  const split = splitIndices(set, cell.testFraction, cell.splitSeed, cell.groupSplit);
+  const labelsOf = (indices: readonly number[]) => indices.map((index) => set.labels[index]!);
+  const trainLabels = labelsOf(split.train);
+  const groups = cell.groupSplit ? set.groups : undefined;
+  options.log?.(
+    `gsa: ${method} on ${split.train.length} flattened training images (C by ${cell.folds}-fold CV)`,
+  );
+  const result = evaluateBaseline(
+    method,
+    { x: await flattened(set, split.train), labels: trainLabels },
+    { x: await flattened(set, split.test), labels: labelsOf(split.test) },
+    {
+      numClasses: set.classNames.length,
+      folds: groups
+        ? groupKFold(
+            split.train.map((index) => groups[index]!),
+            cell.folds,
+            cell.splitSeed,
+          )
+        : cell.folds,
+      seed: cell.splitSeed,
+    },
+  );
+  const validation = result.search.validationAccuracyByC;
+  const validationScore = validation.find((entry) => entry.c === result.c)!.accuracy;
+  return {
+    testMean: result.testAccuracy,
+    testStd: 0,
+    selectedEpochs: [],
+    selectedTestAccuracies: [result.testAccuracy],
+    validationScore,
+    meanValidationAccuracy: [],
+    testAccuracy: [result.testAccuracy],
+    trainImages: split.train.length,
+    testImages: split.test.length,
+    seconds: round((performance.now() - started) / 1000, 1),
+    baseline: { c: result.c, validationAccuracyByC: validation.map((entry) => ({ ...entry })) },
+  };
+}
+
+async function flattened(set: ImageSet, indices: readonly number[]): Promise<FeatureMatrix> {
+  const images = await readImages(set, indices);
+  try {
+    const values = (await images.data()) as Float32Array;
+    return featureMatrix(values, indices.length, values.length / indices.length);
+  } finally {
+    images.dispose();
+  }
 }
 
 /** Frees the datasets this process cached (tests, and workers before they exit). */

@@ -67,6 +67,37 @@ describe('expandGrid', () => {
   });
 });
 
+describe('baselines in a grid', () => {
+  it('adds one cell per dataset and size for each classical baseline, on the same split settings', () => {
+    const cells = expandGrid(
+      grid({
+        data: ['folder:/a', 'folder:/b'],
+        attention: 'global',
+        baselines: ['logistic-regression', 'linear-svm'],
+        size: [32, 64],
+        seeds: [0, 1],
+        folds: 3,
+        splitSeed: 7,
+      }),
+    );
+    const baselines = cells.filter((cell) => cell.method !== undefined);
+    // 2 methods x 2 datasets x 2 sizes; seeds do not multiply them (no random initialisation).
+    expect(baselines).toHaveLength(8);
+    expect(cells.filter((cell) => cell.method === undefined)).toHaveLength(2 * 2 * 2);
+    expect(baselines[0]).toMatchObject({
+      backbone: 'pixels',
+      method: 'logistic-regression',
+      data: 'folder:/a',
+      size: 32,
+      folds: 3,
+      splitSeed: 7,
+      topEpochs: 1,
+    });
+    expect(new Set(cells.map((cell) => JSON.stringify(cell))).size).toBe(cells.length);
+    expect(() => grid({ data: 'a', baselines: ['random-forest'] })).toThrow(/baselines/);
+  });
+});
+
 describe('readGridFile', () => {
   it('reads the YAML of the issue', () => {
     const path = gridFile(

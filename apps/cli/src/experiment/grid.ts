@@ -5,6 +5,9 @@ import { UsageError } from '../errors.js';
 
 const one = <T extends z.ZodTypeAny>(schema: T) => z.union([schema, z.array(schema).min(1)]);
 const mode = z.enum(['global', 'l1', 'none']);
+/** Classical baselines of @gsa/eval on flattened, standardised pixels. */
+export const BASELINE_METHODS = ['logistic-regression', 'linear-svm'] as const;
+export type BaselineMethod = (typeof BASELINE_METHODS)[number];
 
 /**
  * A grid file: the `gsa train` settings in camelCase, where a list means
@@ -16,6 +19,8 @@ export const GridSchema = z
     backbone: one(z.string().min(1)).optional(),
     backbones: one(z.string().min(1)).optional(),
     attention: one(mode).default(['none', 'l1', 'global']),
+    /** Classical baselines to add, one cell per dataset (and size): C chosen by CV on the same folds. */
+    baselines: one(z.enum(BASELINE_METHODS)).optional(),
     size: one(z.number().int().min(8)).optional(),
     epochs: one(z.number().int().min(1)).default(30),
     cutoff: one(z.number().int().min(0)).optional(),
@@ -49,6 +54,11 @@ export interface CellConfig {
   data: string;
   backbone: string;
   attention: 'global' | 'l1' | 'none';
+  /**
+   * A classical baseline instead of a CNN (backbone 'pixels'): its cell keeps
+   * the CNN settings at neutral values so every ledger record has one shape.
+   */
+  method?: BaselineMethod;
   size?: number;
   epochs: number;
   cutoff: number;
@@ -92,7 +102,7 @@ export function readGridFile(path: string): GridConfig {
     );
     throw new UsageError(
       `Invalid grid file ${path}: ${problems.join('; ')}.`,
-      'Keys are the `gsa train` flags in camelCase (a list means one cell per value), plus folds, topEpochs, testFraction and splitSeed.',
+      'Keys are the `gsa train` flags in camelCase (a list means one cell per value), plus baselines, folds, topEpochs, testFraction, splitSeed and groupSplit.',
     );
   }
   const grid = parsed.data;
@@ -141,7 +151,41 @@ export function expandGrid(grid: GridConfig): CellConfig[] {
     for (const value of values) visit(index + 1, { ...chosen, [key]: value });
   };
   visit(0, {});
+  for (const method of grid.baselines === undefined ? [] : list(grid.baselines)) {
+    for (const data of list(grid.data)) {
+      for (const size of list(grid.size)) cells.push(baselineCell(grid, method!, data!, size));
+    }
+  }
   return cells;
+}
+
+/** The backbone name of a baseline cell: the flattened pixels are its features. */
+export const BASELINE_BACKBONE = 'pixels';
+
+function baselineCell(
+  grid: GridConfig,
+  method: BaselineMethod,
+  data: string,
+  size: number | undefined,
+): CellConfig {
+  return {
+    data,
+    backbone: BASELINE_BACKBONE,
+    attention: 'none',
+    method,
+    ...(size === undefined ? {} : { size }),
+    epochs: 1,
+    cutoff: 0,
+    weightDecay: 0,
+    lr: 0,
+    batch: 1,
+    seed: 0,
+    folds: grid.folds,
+    topEpochs: 1,
+    testFraction: grid.testFraction,
+    splitSeed: grid.splitSeed,
+    groupSplit: grid.groupSplit,
+  };
 }
 
 function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {

@@ -127,3 +127,31 @@ describe('sensitivityRecords', () => {
     expect(records.some((record) => record.parameter === 'E')).toBe(false);
   });
 });
+
+describe('baseline rows', () => {
+  it('shows the classical baselines as their own group, the mean alone, and the C chosen by CV', () => {
+    const cnn = cell({ attention: 'none' }, [0.7, 0.72], 0.7);
+    const logistic = cell(
+      { backbone: 'pixels', attention: 'none', method: 'logistic-regression', topEpochs: 1 },
+      [0.8],
+      0.79,
+    );
+    logistic.result.baseline = {
+      c: 0.01,
+      validationAccuracyByC: [
+        { c: 0.001, accuracy: 0.7 },
+        { c: 0.01, accuracy: 0.79 },
+      ],
+    };
+    const { table } = buildResultTable([logistic, cnn]);
+    expect(table.rows.map((row) => [row.backbone, row.method])).toEqual([
+      ['SmallCNN', 'Vanilla'],
+      ['Pixels (linear)', 'Logistic regression'],
+    ]);
+    const markdown = renderResultsMarkdown('grid', [logistic, cnn], [], 0);
+    expect(markdown).toContain('| 80.00 |');
+    expect(markdown).toMatch(/\| fundus \| Pixels \(linear\) \| Logistic regression \| C=0\.01 \|/);
+    // Baselines carry neutral CNN settings: they must not show up as varied hyperparameters.
+    expect(markdown).not.toMatch(/lr=0/);
+  });
+});

@@ -10,7 +10,12 @@ import {
 } from '@gsa/eval';
 import type { SensitivityRecord } from '@gsa/viz';
 import type { CellResult } from './cell.js';
-import { HYPERPARAMETERS, type CellConfig } from './grid.js';
+import {
+  BASELINE_BACKBONE,
+  HYPERPARAMETERS,
+  type BaselineMethod,
+  type CellConfig,
+} from './grid.js';
 
 /** A finished cell as the ledger holds it. */
 export interface FinishedCell {
@@ -25,11 +30,20 @@ export interface FailedCell {
   error: string;
 }
 
-/** One (data, backbone, mode) entry of the table: the hyperparameters chosen by validation, pooled over seeds. */
+/** A row's method: an attention mode of a CNN, or a classical baseline. */
+export type Method = CellConfig['attention'] | BaselineMethod;
+
+/** The method a cell runs. */
+export const methodOf = (config: CellConfig): Method => config.method ?? config.attention;
+
+/** One (data, backbone, method) entry of the table: the hyperparameters chosen by validation, pooled over seeds. */
 export interface ChosenSetting {
   data: string;
   backbone: string;
   attention: CellConfig['attention'];
+  method: Method;
+  /** A baseline's regularisation C, chosen by CV. */
+  c?: number;
   /** The hyperparameters of the chosen setting (seed excluded). */
   setting: Partial<Record<(typeof HYPERPARAMETERS)[number], unknown>>;
   seeds: number[];
@@ -39,10 +53,12 @@ export interface ChosenSetting {
   keys: string[];
 }
 
-const METHOD_NAMES: Record<CellConfig['attention'], string> = {
+export const METHOD_NAMES: Record<Method, string> = {
   none: 'Vanilla',
   l1: 'L1 map',
   global: 'Global attention',
+  'logistic-regression': 'Logistic regression',
+  'linear-svm': 'Linear SVM',
 };
 
 /** A short column name for a data SPEC: its folder or file name, plus an IDRiD task. */
@@ -65,7 +81,8 @@ export function datasetLabel(spec: string): string {
   return `${name}${task}`;
 }
 
-function backboneLabel(name: string): string {
+export function backboneLabel(name: string): string {
+  if (name === BASELINE_BACKBONE) return 'Pixels (linear)';
   try {
     return backboneDefinition(name).displayName ?? name;
   } catch {
@@ -95,24 +112,27 @@ function settingOf(config: CellConfig): ChosenSetting['setting'] {
 export function chooseSettings(cells: readonly FinishedCell[]): ChosenSetting[] {
   const bySetting = new Map<string, FinishedCell[]>();
   for (const cell of cells) {
-    const { data, backbone, attention } = cell.config;
-    const id = JSON.stringify([data, backbone, attention, settingOf(cell.config)]);
+    const { data, backbone } = cell.config;
+    const id = JSON.stringify([data, backbone, methodOf(cell.config), settingOf(cell.config)]);
     bySetting.set(id, [...(bySetting.get(id) ?? []), cell]);
   }
   const best = new Map<string, ChosenSetting>();
   for (const group of bySetting.values()) {
     const { data, backbone, attention } = group[0]!.config;
+    const method = methodOf(group[0]!.config);
     const candidate: ChosenSetting = {
       data,
       backbone,
       attention,
+      method,
+      ...(group[0]!.result.baseline ? { c: group[0]!.result.baseline.c } : {}),
       setting: settingOf(group[0]!.config),
       seeds: group.map((cell) => cell.config.seed).sort((a, b) => a - b),
       accuracies: group.flatMap((cell) => cell.result.selectedTestAccuracies),
       validationScore: mean(group.map((cell) => cell.result.validationScore)),
       keys: group.map((cell) => cell.key),
     };
-    const id = JSON.stringify([data, backbone, attention]);
+    const id = JSON.stringify([data, backbone, method]);
     const current = best.get(id);
     if (!current || candidate.validationScore > current.validationScore) best.set(id, candidate);
   }
@@ -132,17 +152,24 @@ export function buildResultTable(cells: readonly FinishedCell[]): {
   const chosen = chooseSettings(cells);
   const columns = [...new Set(cells.map((cell) => datasetLabel(cell.config.data)))];
   const backbones = [...new Set(cells.map((cell) => cell.config.backbone))];
-  const find = (data: string, backbone: string, attention: CellConfig['attention']) =>
+  const find = (data: string, backbone: string, method: Method) =>
     chosen.find(
       (entry) =>
-        datasetLabel(entry.data) === data &&
-        entry.backbone === backbone &&
-        entry.attention === attention,
+        datasetLabel(entry.data) === data && entry.backbone === backbone && entry.method === method,
     );
   const rows: ResultRow[] = [];
-  for (const backbone of backbones) {
+  // The classical baselines come last, as one group of rows.
+  const ordered = [
+    ...backbones.filter((name) => name !== BASELINE_BACKBONE),
+    ...backbones.filter((name) => name === BASELINE_BACKBONE),
+  ];
+  for (const backbone of ordered) {
     const local = isLocalAttentionBackbone(backbone);
-    for (const attention of ['none', 'l1', 'global'] as const) {
+    const methods: readonly Method[] =
+      backbone === BASELINE_BACKBONE
+        ? ['logistic-regression', 'linear-svm']
+        : ['none', 'l1', 'global'];
+    for (const attention of methods) {
       if (!columns.some((column) => find(column, backbone, attention))) continue;
       const cellsByColumn: ResultRow['cells'] = Object.fromEntries(
         columns.map((column) => {
@@ -194,6 +221,7 @@ export function renderResultsMarkdown(
       (key) =>
         new Set(
           cells
+            .filter((cell) => cell.config.method === undefined) // baselines: no CNN settings
             .filter((cell) => !(key === 'cutoff' && cell.config.attention === 'none'))
             .filter((cell) => cell.config[key] !== undefined)
             .map((cell) => JSON.stringify(cell.config[key])),
@@ -211,7 +239,7 @@ export function renderResultsMarkdown(
       '| --- | --- | --- | --- | --- | ---: | --- |',
       ...chosen.map(
         (entry) =>
-          `| ${datasetLabel(entry.data)} | ${backboneLabel(entry.backbone)} | ${METHOD_NAMES[entry.attention]} | ${describeSetting(entry.setting, varying)} | ${entry.seeds.join(', ')} | ${(entry.validationScore * 100).toFixed(2)} | ${entry.keys.map((key) => key.slice(0, 8)).join(', ')} |`,
+          `| ${datasetLabel(entry.data)} | ${backboneLabel(entry.backbone)} | ${METHOD_NAMES[entry.method]} | ${entry.c === undefined ? describeSetting(entry.setting, varying) : `C=${entry.c}`} | ${entry.seeds.join(', ')} | ${(entry.validationScore * 100).toFixed(2)} | ${entry.keys.map((key) => key.slice(0, 8)).join(', ')} |`,
       ),
       '',
     );
@@ -221,7 +249,7 @@ export function renderResultsMarkdown(
     lines.push('## Failed cells', '');
     for (const cell of failed) {
       lines.push(
-        `- \`${cell.key.slice(0, 8)}\` ${cell.config.backbone} ${cell.config.attention} on ${datasetLabel(cell.config.data)}: ${cell.error.split('\n')[0]}`,
+        `- \`${cell.key.slice(0, 8)}\` ${cell.config.backbone} ${methodOf(cell.config)} on ${datasetLabel(cell.config.data)}: ${cell.error.split('\n')[0]}`,
       );
     }
     lines.push('');

@@ -53,6 +53,11 @@ function describeCell(config: CellConfig): string {
       (key) => config[key] !== undefined && !(key === 'cutoff' && config.attention === 'none'),
     )
     .map((key) => `${key} ${String(config[key])}`);
+  if (config.method !== undefined) {
+    return [config.method, ...(config.size === undefined ? [] : [`size ${config.size}`])].join(
+      ', ',
+    );
+  }
   return [config.attention, config.backbone, ...extras, `seed ${config.seed}`].join(', ');
 }
 
