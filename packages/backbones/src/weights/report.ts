@@ -40,8 +40,9 @@ export class WeightsMismatchError extends Error {
   constructor(
     message: string,
     readonly report: WeightsReport,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -6,7 +6,8 @@ import {
   type WeightAssignment,
   type WeightsReport,
 } from './report.js';
-import { isHttpUrl, localPath } from './sources.js';
+import { writeFilesAtomically } from './atomic-write.js';
+import { errorMessage, isHttpUrl, localPath } from './sources.js';
 // Types only: erased from the output, so browsers never load node built-ins.
 import type * as NodeFs from 'node:fs/promises';
 import type * as NodePath from 'node:path';
@@ -26,6 +27,36 @@ async function modelJsonPath(fs: NodeFs, path: NodePath, location: string): Prom
   return stats?.isDirectory() ? path.join(location, 'model.json') : location;
 }
 
+/** Reads and parses `model.json`, naming the file in any error. */
+async function readModelJson(fs: NodeFs, jsonPath: string): Promise<tf.io.ModelJSON> {
+  let text: string;
+  try {
+    text = await fs.readFile(jsonPath, 'utf8');
+  } catch (error) {
+    throw new Error(`Could not read the tfjs model.json ${jsonPath}: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${jsonPath} is not a tfjs model.json: ${errorMessage(error)}`, {
+      cause: error,
+    });
+  }
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    !('modelTopology' in parsed || 'weightsManifest' in parsed)
+  ) {
+    throw new Error(
+      `${jsonPath} is not a tfjs model.json: it has neither a modelTopology nor a weightsManifest.`,
+    );
+  }
+  return parsed as tf.io.ModelJSON;
+}
+
 /**
  * A tfjs IOHandler on the local file system, for Node without tfjs-node
  * (which is what provides `file://` to tfjs): `load` reads `model.json` and
@@ -43,7 +74,7 @@ export function fileSystemHandler(location: string | URL): tf.io.IOHandler {
     async load(): Promise<tf.io.ModelArtifacts> {
       const { fs, path } = await nodeModules();
       const jsonPath = await modelJsonPath(fs, path, await localPath(location));
-      const modelJson = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as tf.io.ModelJSON;
+      const modelJson = await readModelJson(fs, jsonPath);
       const directory = path.dirname(jsonPath);
       return tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
         const specs: tf.io.WeightsManifestEntry[] = [];
@@ -51,7 +82,13 @@ export function fileSystemHandler(location: string | URL): tf.io.IOHandler {
         for (const group of manifest) {
           specs.push(...group.weights);
           for (const shard of group.paths) {
-            const bytes = await fs.readFile(path.join(directory, shard));
+            const shardPath = path.join(directory, shard);
+            const bytes = await fs.readFile(shardPath).catch((error: unknown) => {
+              throw new Error(
+                `Could not read the weight shard ${shardPath} that ${jsonPath} lists: ${errorMessage(error)} Keep the shards beside their model.json.`,
+                { cause: error },
+              );
+            });
             shards.push(
               bytes.buffer.slice(
                 bytes.byteOffset,
@@ -67,7 +104,6 @@ export function fileSystemHandler(location: string | URL): tf.io.IOHandler {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const { fs, path } = await nodeModules();
       const directory = await localPath(location);
-      await fs.mkdir(directory, { recursive: true });
       const weightsFile = 'weights.bin';
       const { weightData, weightSpecs, ...rest } = artifacts;
       const modelJson: tf.io.ModelJSON = {
@@ -75,10 +111,26 @@ export function fileSystemHandler(location: string | URL): tf.io.IOHandler {
         modelTopology: artifacts.modelTopology ?? {},
         weightsManifest: [{ paths: [weightsFile], weights: weightSpecs ?? [] }],
       };
-      await fs.writeFile(path.join(directory, 'model.json'), JSON.stringify(modelJson));
-      if (weightData !== undefined) {
-        const joined = tf.io.CompositeArrayBuffer.join(weightData);
-        await fs.writeFile(path.join(directory, weightsFile), new Uint8Array(joined));
+      // weights.bin before the model.json that lists it, each replaced whole.
+      const files = [
+        ...(weightData === undefined
+          ? []
+          : [
+              {
+                path: path.join(directory, weightsFile),
+                data: new Uint8Array(tf.io.CompositeArrayBuffer.join(weightData)),
+              },
+            ]),
+        { path: path.join(directory, 'model.json'), data: JSON.stringify(modelJson) },
+      ];
+      try {
+        await fs.mkdir(directory, { recursive: true });
+        await writeFilesAtomically(files);
+      } catch (error) {
+        throw new Error(
+          `Could not save the model to ${directory}: ${errorMessage(error)} Check that the folder is writable; its previous model.json was left as it was.`,
+          { cause: error },
+        );
       }
       return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
     },
@@ -107,7 +159,7 @@ export async function loadLayersWeights(
   if (handler.load === undefined) throw new Error('This IOHandler cannot load.');
   const artifacts = await handler.load();
   if (artifacts.weightData === undefined || artifacts.weightSpecs === undefined) {
-    throw new Error('The tfjs model has no weights.');
+    throw new Error('The tfjs model has no weights: its model.json lists no weightsManifest.');
   }
   const named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
   try {
