@@ -9,7 +9,7 @@ import {
   writeImage,
   type Format,
 } from '../test-helpers.fixture.js';
-import { decodeImage, isImageFile, readImageHeader } from './decode.js';
+import { decodeImage, isImageFile, pixelFailureReason, readImageHeader } from './decode.js';
 import { decodePnm } from './pnm.js';
 
 afterAll(cleanupScratch);
@@ -108,6 +108,77 @@ describe('decodeImage', () => {
       expect(error).toBeInstanceOf(DataError);
       expect((error as DataError).message).toMatch(message);
       expect((error as DataError).subject).toBe(file);
+    }
+  });
+
+  it('says "corrupt or truncated" for a file whose pixels libvips cannot decode', async () => {
+    const pixels = testPixels(48, 64, 3);
+    const raw = { raw: { width: 64, height: 48, channels: 3 as const } };
+    const cases: [string, Buffer, string][] = [
+      ['cut.png', await sharp(pixels, raw).png().toBuffer(), 'vipspng: libpng read error'],
+      [
+        'cut.jpg',
+        await sharp(pixels, raw).jpeg().toBuffer(),
+        'VipsJpeg: premature end of JPEG image',
+      ],
+    ];
+    for (const [name, bytes, libvips] of cases) {
+      const error = await decodeImage(bytes.subarray(0, bytes.length - 40), name).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(DataError);
+      expect((error as DataError).message).toBe(
+        `cannot decode image ${name}: corrupt or truncated image (libvips: ${libvips})`,
+      );
+    }
+  });
+
+  it("rewrites sharp's failOn message into one a user can act on", () => {
+    const failOn = 'Warning treated as error due to failOn setting';
+    expect(
+      pixelFailureReason(
+        new Error(`${failOn}\nVipsJpeg: Corrupt JPEG data: premature end of data segment\n`),
+      ),
+    ).toBe(
+      'corrupt or truncated image (libvips: VipsJpeg: Corrupt JPEG data: premature end of data segment)',
+    );
+    expect(pixelFailureReason(new Error(failOn))).toBe(
+      `corrupt or truncated image (libvips: ${failOn})`,
+    );
+    expect(pixelFailureReason(new Error('vipspng: libpng read error\nmore'))).toBe(
+      'corrupt or truncated image (libvips: vipspng: libpng read error)',
+    );
+  });
+
+  it('names each truncated file when many decode at once', async () => {
+    // libvips keeps one process-wide error buffer: under concurrency an error
+    // may arrive empty (sharp then reports its failOn sentence) or carry
+    // another file's text. Every message must still name its own file and
+    // read "corrupt or truncated".
+    const pixels = testPixels(96, 96, 3);
+    const raw = { raw: { width: 96, height: 96, channels: 3 as const } };
+    const png = await sharp(pixels, raw).png().toBuffer();
+    const jpeg = await sharp(pixels, raw).jpeg().toBuffer();
+    const jobs = Array.from({ length: 48 }, (_, i) => {
+      const bytes = i % 4 < 2 ? png : jpeg;
+      const name = `image-${i}`;
+      const bad = i % 2 === 0;
+      return decodeImage(bad ? bytes.subarray(0, bytes.length - 40) : bytes, name).then(
+        () => ({ name, bad, message: undefined }),
+        (error: unknown) => ({ name, bad, message: (error as Error).message, error }),
+      );
+    });
+    for (const result of await Promise.all(jobs)) {
+      if (!result.bad) {
+        expect(result.message).toBeUndefined();
+        continue;
+      }
+      expect(result.message).toMatch(
+        new RegExp(
+          `^cannot decode image ${result.name}: corrupt or truncated image \\(libvips: .+\\)$`,
+        ),
+      );
+      expect((result as { error?: DataError }).error?.subject).toBe(result.name);
     }
   });
 

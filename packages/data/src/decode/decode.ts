@@ -51,15 +51,12 @@ export async function decodeImage(source: string | Uint8Array, name?: string): P
   const label = name ?? (typeof source === 'string' ? source : 'image');
   const bytes = typeof source === 'string' ? await readBytes(source) : source;
   if (looksLikePnm(bytes)) return decodePnm(bytes, label);
-  const corrupt = (error: unknown): never => {
-    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new DataError(`cannot decode image ${label}: ${why}`, label, { cause: error });
-  };
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes).metadata();
   } catch (error) {
-    return corrupt(error);
+    const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new DataError(`cannot decode image ${label}: ${why}`, label, { cause: error });
   }
   const sixteenBit = metadata.depth === 'ushort';
   if (metadata.depth !== undefined && metadata.depth !== 'uchar' && !sixteenBit) {
@@ -80,7 +77,9 @@ export async function decodeImage(source: string | Uint8Array, name?: string): P
       .raw({ depth: sixteenBit ? 'ushort' : 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
-    return corrupt(error);
+    throw new DataError(`cannot decode image ${label}: ${pixelFailureReason(error)}`, label, {
+      cause: error,
+    });
   }
   const { width, height, channels } = decoded.info;
   if (channels !== 1 && channels !== 3) {
@@ -100,6 +99,26 @@ export async function decodeImage(source: string | Uint8Array, name?: string): P
     channels,
     maxValue: 255,
   };
+}
+
+// What sharp says when libvips only warned (failOn: 'warning') and its error
+// buffer is empty; the warnings, if any, follow on the next lines. libvips'
+// error and warning buffers are process-wide, so under concurrent decodes the
+// lines may be gone or come from another file: the file name is what counts.
+const FAIL_ON_WARNING = 'Warning treated as error due to failOn setting';
+
+/**
+ * Why the pixels of a file whose header was readable could not be decoded, in
+ * words a user can act on: "corrupt or truncated image (libvips: <its message>)".
+ */
+export function pixelFailureReason(error: unknown): string {
+  const lines = (error instanceof Error ? error.message : String(error))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  const original =
+    (lines[0] === FAIL_ON_WARNING ? lines[1] : undefined) ?? lines[0] ?? 'unknown error';
+  return `corrupt or truncated image (libvips: ${original})`;
 }
 
 /** Width, height and channel count from the file header, without decoding the pixels. */

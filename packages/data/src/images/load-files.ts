@@ -1,12 +1,14 @@
 // Turns a list of image files into preprocessed pixels: all at once into a
-// tensor, or lazily. Every file is checked before anything is returned: a
-// corrupt file, a crop that does not fit or mixed sizes fail the whole load.
+// tensor, or lazily. Every file is decoded before anything is returned (lazy
+// loads decode each once and drop the pixels): a corrupt or truncated file, a
+// crop that does not fit or mixed sizes fail the whole load.
 import * as tf from '@tensorflow/tfjs-core';
 import { mapLimit } from '../concurrency.js';
-import { decodeImage, readImageHeader } from '../decode/decode.js';
+import { decodeImage } from '../decode/decode.js';
 import { DataError } from '../errors.js';
 import {
   assertSameSize,
+  checkedCrop,
   preprocessImage,
   validatePreprocessOptions,
   type PreprocessOptions,
@@ -29,14 +31,12 @@ export interface FileEntry {
   readonly flip?: boolean;
 }
 
-/** How files become pixels: decodeImage/readImageHeader by default; DICOM and NIfTI bring their own. */
+/** How files become pixels: decodeImage by default; DICOM and NIfTI bring their own. */
 export interface ImageReader {
   decode(file: string): Promise<RawImage>;
-  /** Size without decoding the pixels where possible (lazy loading reads every header up front). */
-  header(file: string): Promise<{ width: number; height: number; channels: number }>;
 }
 
-const IMAGE_FILES: ImageReader = { decode: decodeImage, header: readImageHeader };
+const IMAGE_FILES: ImageReader = { decode: decodeImage };
 
 export interface LoadedPixels {
   readonly images: tf.Tensor4D | LazyImages;
@@ -46,18 +46,19 @@ export interface LoadedPixels {
 }
 
 function outputSize(
-  header: { width: number; height: number; channels: number },
+  image: { width: number; height: number; channels: number },
   options: PreprocessOptions,
+  name: string,
 ): { height: number; width: number; channels: number } {
-  const crop = typeof options.crop === 'function' ? options.crop(header) : options.crop;
+  const crop = checkedCrop(image, options, name);
   const [height, width] =
     options.size === undefined
-      ? [crop?.height ?? header.height, crop?.width ?? header.width]
+      ? [crop.height, crop.width]
       : typeof options.size === 'number'
         ? [options.size, options.size]
         : options.size;
   const wanted = options.channels ?? 'keep';
-  return { height, width, channels: wanted === 'keep' ? header.channels : wanted };
+  return { height, width, channels: wanted === 'keep' ? image.channels : wanted };
 }
 
 /** Decodes and preprocesses `entries` (eagerly into one tensor, or lazily). */
@@ -73,10 +74,13 @@ export async function loadFiles(
     preprocessImage(await reader.decode(entry.file), options, entry.flip ?? false, entry.file).data;
 
   if (options.lazy) {
-    // Read every header now so that mixed sizes and bad files fail here, not mid-training.
-    const sizes = await mapLimit(entries, concurrency * 2, async (entry) => ({
+    // Decode every file once now, keeping only its size, so that a corrupt or
+    // truncated file (whose header alone may look fine), a crop that does not
+    // fit or mixed sizes fail here, not mid-training. At most `concurrency`
+    // decoded images are held at once.
+    const sizes = await mapLimit(entries, concurrency, async (entry) => ({
       name: entry.file,
-      ...outputSize(await reader.header(entry.file), options),
+      ...outputSize(await reader.decode(entry.file), options, entry.file),
     }));
     assertSameSize(sizes);
     const { height, width, channels } = sizes[0]!;

@@ -9,6 +9,7 @@ import {
   assertSameSize,
   preprocessImage,
   preprocessImages,
+  type CropRect,
 } from './preprocess.js';
 
 beforeAll(async () => {
@@ -41,6 +42,63 @@ describe('preprocessImage', () => {
     const image = grey(4, 2, [0, 40, 80, 120, 0, 40, 80, 120]);
     const out = preprocessImage(image, { size: [1, 2], channels: 3, scale: false }, true);
     expect(Array.from(out.data)).toEqual([100, 100, 100, 20, 20, 20]);
+  });
+
+  it('flips exactly as flip-then-resize does, when one axis shrinks and the other grows', () => {
+    // Reference: mirror the cropped source by hand, then resize without a flip.
+    const mirror = (image: RawImage): RawImage => {
+      const { width, height, channels } = image;
+      const data = new Uint8Array(image.data.length);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          for (let c = 0; c < channels; c++) {
+            data[(y * width + (width - 1 - x)) * channels + c] =
+              image.data[(y * width + x) * channels + c]!;
+          }
+        }
+      }
+      return { ...image, data };
+    };
+    const rgb = (width: number, height: number, seed: number): RawImage => {
+      let state = seed;
+      const data = Uint8Array.from({ length: width * height * 3 }, () => {
+        state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+        return state >>> 24;
+      });
+      return { data, width, height, channels: 3, maxValue: 255 };
+    };
+    const whole = (image: RawImage): CropRect => ({
+      left: 0,
+      top: 0,
+      width: image.width,
+      height: image.height,
+    });
+    const cases: [string, RawImage, [number, number], CropRect?][] = [
+      // 300 wide -> 224 (shrinks), 200 high -> 224 (grows): was off by up to 0.91
+      ['300x200 -> 224x224', rgb(300, 200, 1), [224, 224]],
+      ['300x250 -> 224x224 (both shrink)', rgb(300, 250, 2), [224, 224]],
+      ['300x200 -> 150x100 (both shrink by 2)', rgb(300, 200, 3), [100, 150]],
+      ['30x20 -> 53x47 (both grow)', rgb(30, 20, 4), [47, 53]],
+      [
+        'crop 290x200 of 320x200 -> 224x224',
+        rgb(320, 200, 5),
+        [224, 224],
+        { left: 13, top: 0, width: 290, height: 200 },
+      ],
+    ];
+    const failures: [string, number][] = [];
+    for (const [label, image, size, crop = whole(image)] of cases) {
+      const cropped = preprocessImage(image, { crop, scale: false });
+      const source: RawImage = { ...cropped, data: Uint8Array.from(cropped.data), maxValue: 255 };
+      const reference = preprocessImage(mirror(source), { size }).data;
+      const pipeline = preprocessImage(image, { size, crop }, true).data;
+      expect(pipeline.length).toBe(size[0] * size[1] * 3);
+      let worst = 0;
+      for (let i = 0; i < reference.length; i++)
+        worst = Math.max(worst, Math.abs(reference[i]! - pipeline[i]!));
+      if (worst > 1e-6) failures.push([label, worst]);
+    }
+    expect(failures).toEqual([]);
   });
 
   it("standardises with ImageNet's mean and std", () => {

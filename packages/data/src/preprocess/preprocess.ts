@@ -1,5 +1,5 @@
-// The paper's preprocessing, per image: crop, resize (INTER_AREA), optional
-// horizontal flip, channel conversion, scale to [0, 1], standardise.
+// The paper's preprocessing, per image: crop, optional horizontal flip,
+// resize (INTER_AREA), channel conversion, scale to [0, 1], standardise.
 import * as tf from '@tensorflow/tfjs-core';
 import { DataError, listSome } from '../errors.js';
 import type { PixelArray, PreprocessingSummary, RawImage } from '../types.js';
@@ -111,8 +111,7 @@ export function summarizePreprocessing(options: PreprocessOptions): Preprocessin
 
 /**
  * Preprocesses one decoded image. `flip` mirrors it horizontally after the
- * crop (done on the resized pixels: INTER_AREA shrinking commutes with a mirror).
- * `name` labels errors.
+ * crop, before the resize. `name` labels errors.
  */
 export function preprocessImage(
   image: RawImage,
@@ -127,32 +126,18 @@ export function preprocessImage(
       name,
     );
   }
-  const crop = typeof options.crop === 'function' ? options.crop({ width, height }) : options.crop;
-  const view = crop ?? { left: 0, top: 0, width, height };
-  if (
-    !Number.isInteger(view.left) ||
-    !Number.isInteger(view.top) ||
-    !Number.isInteger(view.width) ||
-    !Number.isInteger(view.height) ||
-    view.left < 0 ||
-    view.top < 0 ||
-    view.width < 1 ||
-    view.height < 1 ||
-    view.left + view.width > width ||
-    view.top + view.height > height
-  ) {
-    throw new DataError(
-      `${name}: crop (left ${view.left}, top ${view.top}, ${view.width}x${view.height}) does not fit the ${width}x${height} image`,
-      name,
-    );
-  }
+  const view = checkedCrop(image, options, name);
   const [outHeight, outWidth] = targetSize(options.size) ?? [view.height, view.width];
-  let data = resizeAreaView(
-    { data: image.data, stride: width, ...view, channels },
-    outHeight,
-    outWidth,
-  );
-  if (flip) data = flipHorizontal(data, outHeight, outWidth, channels);
+  // Mirror the cropped source, then resize: always what flip-then-resize gives.
+  // (Mirroring the resized pixels instead is wrong when INTER_AREA enlarges an
+  // axis: its interpolation is not symmetric about the centre.)
+  let data = flip
+    ? resizeAreaView(
+        { ...mirroredView(image.data, width, view, channels), channels },
+        outHeight,
+        outWidth,
+      )
+    : resizeAreaView({ data: image.data, stride: width, ...view, channels }, outHeight, outWidth);
 
   const wanted = options.channels ?? 'keep';
   let outChannels = channels;
@@ -193,21 +178,57 @@ export function preprocessImage(
   return { data, height: outHeight, width: outWidth, channels: outChannels };
 }
 
-function flipHorizontal(
-  data: Float32Array,
-  height: number,
-  width: number,
+/**
+ * The crop of `image` that `options` asks for (the whole image by default),
+ * checked to fit: a DataError naming `name` otherwise.
+ */
+export function checkedCrop(
+  image: { readonly width: number; readonly height: number },
+  options: PreprocessOptions,
+  name: string,
+): CropRect {
+  const { width, height } = image;
+  const crop = typeof options.crop === 'function' ? options.crop({ width, height }) : options.crop;
+  const view = crop ?? { left: 0, top: 0, width, height };
+  if (
+    !Number.isInteger(view.left) ||
+    !Number.isInteger(view.top) ||
+    !Number.isInteger(view.width) ||
+    !Number.isInteger(view.height) ||
+    view.left < 0 ||
+    view.top < 0 ||
+    view.width < 1 ||
+    view.height < 1 ||
+    view.left + view.width > width ||
+    view.top + view.height > height
+  ) {
+    throw new DataError(
+      `${name}: crop (left ${view.left}, top ${view.top}, ${view.width}x${view.height}) does not fit the ${width}x${height} image`,
+      name,
+    );
+  }
+  return view;
+}
+
+/** The `view` rectangle of an image (rows of `stride` pixels), mirrored horizontally, as a whole image. */
+function mirroredView(
+  data: PixelArray,
+  stride: number,
+  view: CropRect,
   channels: number,
-): Float32Array {
-  const out = new Float32Array(data.length);
+): { data: PixelArray; stride: number; left: 0; top: 0; width: number; height: number } {
+  const { left, top, width, height } = view;
+  const out = new (data.constructor as new (length: number) => PixelArray)(
+    width * height * channels,
+  );
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const from = (y * width + x) * channels;
+      const from = ((top + y) * stride + left + x) * channels;
       const to = (y * width + (width - 1 - x)) * channels;
       for (let c = 0; c < channels; c++) out[to + c] = data[from + c]!;
     }
   }
-  return out;
+  return { data: out, stride: width, left: 0, top: 0, width, height };
 }
 
 function repeatChannels(data: Float32Array, times: number): Float32Array {

@@ -253,8 +253,13 @@ export async function lowRankPixelRepresentation(
       const batch = await readImages(set, indices);
       imagesRead += indices.length;
       sample();
+      // Grey images are already rows: a reshape, not a transpose (which the cpu
+      // backend does element by element through generic index arithmetic).
       const rows = tf.tidy(() =>
-        tf.reshape(tf.transpose(batch, [0, 3, 1, 2]), [indices.length * channels, pixelsPerImage]),
+        tf.reshape(channels === 1 ? batch : tf.transpose(batch, [0, 3, 1, 2]), [
+          indices.length * channels,
+          pixelsPerImage,
+        ]),
       ) as tf.Tensor2D;
       batch.dispose();
       if (countEnergy) {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
@@ -161,6 +161,60 @@ describe('loadImageFolder with labels.csv', () => {
     const resized = await loadImageFolder(mixed, { size: 4 });
     expect((resized.images as tf.Tensor4D).shape).toEqual([3, 4, 4, 1]);
     (resized.images as tf.Tensor4D).dispose();
+  });
+
+  it('decodes every file once when loading lazily, so a truncated PNG or JPEG fails the load', async () => {
+    for (const [format, name] of [
+      ['png', 'b.png'],
+      ['jpeg', 'b.jpg'],
+    ] as const) {
+      const directory = await csvFolder(`file,label\na.png,x\n${name},y\nc.png,x\n`, {
+        'a.png': [32, 24, 3],
+        'c.png': [32, 24, 3],
+      });
+      await writeImage(join(directory, name), testPixels(24, 32, 3, 9), 32, 24, 3, format);
+      // The header (and so sharp's metadata) is intact; the pixel data ends early.
+      const bytes = await readFile(join(directory, name));
+      await writeFile(join(directory, name), bytes.subarray(0, bytes.length - 40));
+      const error = await expectDataError(
+        loadImageFolder(directory, { lazy: true }),
+        new RegExp(
+          `cannot decode image .*${name.replace('.', '\\.')}: corrupt or truncated image \\(libvips: `,
+        ),
+      );
+      expect(error.subject).toBe(join(directory, name));
+      await expectDataError(
+        loadImageFolder(directory, { lazy: { cacheSize: 0 } }),
+        /corrupt or truncated/,
+      );
+    }
+  });
+
+  it("checks a lazy load's crop against every image up front, naming the file", async () => {
+    const directory = await csvFolder('file,label\na.png,x\nb.png,y\n', {
+      'a.png': [8, 8, 1],
+      'b.png': [6, 8, 1],
+    });
+    await expectDataError(
+      loadImageFolder(directory, {
+        lazy: true,
+        size: 4,
+        crop: { left: 0, top: 0, width: 7, height: 7 },
+      }),
+      /b\.png: crop \(left 0, top 0, 7x7\) does not fit the 6x8 image/,
+    );
+  });
+
+  it('names a row that points at a folder', async () => {
+    const directory = await csvFolder('file,label\na.png,x\nsub,y\n', { 'a.png': [4, 4, 1] });
+    await mkdir(join(directory, 'sub'));
+    for (const lazy of [false, true]) {
+      const error = await expectDataError(
+        loadImageFolder(directory, { lazy }),
+        /cannot read image .*sub: it is a folder/,
+      );
+      expect(error.subject).toBe(join(directory, 'sub'));
+    }
   });
 
   it('writes nothing into the data folder', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
 import { decodeImage } from '../decode/decode.js';
+import { DataError } from '../errors.js';
 import { preprocessImage } from '../preprocess/preprocess.js';
 import { cleanupScratch, scratchDir, testPixels, writeImage } from '../test-helpers.fixture.js';
 import { idridCrop, loadIdrid } from './idrid.js';
@@ -150,5 +151,24 @@ describe('loadIdrid', () => {
       /line 2: IDRiD_001 has retinopathy grade '7', expected an integer 0-4/,
     );
     await expect(loadIdrid(scratchDir())).rejects.toThrow(/no IDRiD label CSV/);
+  });
+
+  it('names a label CSV that has a header but no rows', async () => {
+    // Both splits: an empty testing CSV must not quietly load the training images alone.
+    const root = await idridFolder();
+    const testing = join(root, '2. Groundtruths', 'b. IDRiD_Disease Grading_Testing Labels.csv');
+    await writeFile(testing, `${HEADER},,,,,,\n,,,,,,\n`);
+    const error = await loadIdrid(root).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as DataError).message).toBe(
+      `${testing} has a header but no rows (expected one row per image: Image name, Retinopathy grade, Risk of macular edema)`,
+    );
+    expect((error as DataError).subject).toBe(testing);
+    // One CSV and no images at all: the CSV, not "<root>: no images".
+    const lone = scratchDir();
+    await writeFile(join(lone, 'labels.csv'), HEADER);
+    await expect(loadIdrid(lone)).rejects.toThrow(
+      new RegExp(`^${join(lone, 'labels.csv').replace(/[.]/g, '\\.')} has a header but no rows`),
+    );
   });
 });

@@ -187,6 +187,13 @@ export async function loadIdrid(directory: string, options: IdridOptions = {}): 
         csv.path,
       );
     }
+    // The official CSVs end with rows of bare commas: those are not images.
+    if (table.slice(1).every((row) => (row[nameColumn] ?? '') === '')) {
+      throw new DataError(
+        `${csv.path} has a header but no rows (expected one row per image: Image name, Retinopathy grade, Risk of macular edema)`,
+        csv.path,
+      );
+    }
     const images = imageFolderFor(root, csv, folders);
     const missing: string[] = [];
     for (let r = 1; r < table.length; r++) {

@@ -1,9 +1,10 @@
 // JAFFE fixtures in the real layout: KA.AN1.39.tiff files (8-bit grey TIFF)
 // and a semantic-ratings file with rows `N HAP SAD SUR ANG DIS FEA PIC`.
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
+import { DataError } from '../errors.js';
 import { cleanupScratch, scratchDir, testPixels, writeImage } from '../test-helpers.fixture.js';
 import { loadJaffe, parseJaffeRatings } from './jaffe.js';
 
@@ -153,5 +154,45 @@ describe('loadJaffe', () => {
     await expect(loadJaffe(scratchDir())).rejects.toThrow(
       /no JAFFE images \(names such as KA\.AN1\.39\.tiff\)/,
     );
+  });
+
+  it('names a file whose expression code is unknown', async () => {
+    const directory = await jaffeFolder();
+    const odd = join(directory, 'jaffedbase', 'KA.XX1.40.tiff');
+    await writeImage(odd, testPixels(16, 16, 1, 99), 16, 16, 1, 'tiff');
+    await expect(loadJaffe(directory, { labels: 'posed' })).rejects.toThrow(
+      `${odd}: unknown posed expression 'XX' (one of AN, DI, FE, HA, NE, SA, SU)`,
+    );
+    // By ratings it has no row (KA-XX1 is rated nowhere), and is named as such.
+    await expect(loadJaffe(directory)).rejects.toThrow(
+      /1 JAFFE image\(s\) have no row in .*semantic-ratings\.txt: KA\.XX1\.40\.tiff/,
+    );
+  });
+
+  it('names a ratingsFile that is missing, empty or has no ratings', async () => {
+    const directory = await jaffeFolder();
+    const cases: [string, string | undefined, RegExp][] = [
+      ['missing.txt', undefined, /^cannot read ratings file .*missing\.txt: no such file$/],
+      ['empty.txt', '', /^ratings file .*empty\.txt is empty \(expected a header/],
+      ['blank.txt', '\n  \n', /^ratings file .*blank\.txt is empty/],
+      [
+        'header-only.txt',
+        '#   HAP  SAD  SUR  ANG  DIS  FEA PIC\n',
+        /^ratings file .*header-only\.txt has no ratings \(expected a header/,
+      ],
+    ];
+    for (const [name, text, message] of cases) {
+      const file = join(directory, 'other', name);
+      if (text !== undefined) {
+        await mkdir(join(directory, 'other'), { recursive: true });
+        await writeFile(file, text);
+      }
+      const error = await loadJaffe(directory, { ratingsFile: file }).catch(
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(DataError);
+      expect((error as DataError).message).toMatch(message);
+      expect((error as DataError).subject).toBe(file);
+    }
   });
 });

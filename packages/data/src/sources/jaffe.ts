@@ -162,15 +162,28 @@ export async function loadJaffe(directory: string, options: JaffeOptions = {}): 
     try {
       text = await readFile(ratingsFile, 'latin1');
     } catch (error) {
-      throw new DataError(
-        `cannot read ratings file ${ratingsFile}: ${(error as Error).message}`,
-        ratingsFile,
-        { cause: error },
-      );
+      const code = (error as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'it is a folder'
+            : (error as Error).message;
+      throw new DataError(`cannot read ratings file ${ratingsFile}: ${why}`, ratingsFile, {
+        cause: error,
+      });
+    }
+    const expected = "expected a header 'N HAP SAD SUR ANG DIS FEA PIC' and one row per picture";
+    if (text.trim() === '') {
+      throw new DataError(`ratings file ${ratingsFile} is empty (${expected})`, ratingsFile);
     }
     ratings = parseJaffeRatings(text, ratingsFile);
-    if (ratings.size === 0)
-      throw new DataError(`ratings file ${ratingsFile} has no ratings`, ratingsFile);
+    if (ratings.size === 0) {
+      throw new DataError(
+        `ratings file ${ratingsFile} has no ratings (${expected}, e.g. '1 2.87 2.52 2.10 1.97 1.97 2.06 KA-AN1')`,
+        ratingsFile,
+      );
+    }
   }
 
   const posedCodes = Object.keys(JAFFE_POSED_EXPRESSIONS).sort();

@@ -323,17 +323,8 @@ export async function loadDicom(directory: string, options: DicomOptions = {}): 
   checkLabelling(labelling, root, options);
 
   const window = options.window ?? 'file';
-  const byFile = new Map(selected.map((entry) => [entry.file, entry.header]));
   const reader: ImageReader = {
     decode: async (file) => (await decodeDicom(file, window)).image,
-    header: async (file) => {
-      const header = byFile.get(file) ?? (await readDicomHeader(file));
-      return {
-        width: header.columns,
-        height: header.rows,
-        channels: header.samplesPerPixel === 3 ? 3 : 1,
-      };
-    },
   };
   const pixels = await loadFiles(
     selected.map((entry) => ({ file: entry.file, flip: flip.has(entry.id) })),

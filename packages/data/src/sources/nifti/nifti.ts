@@ -329,10 +329,6 @@ export async function loadNifti(path: string, options: NiftiOptions = {}): Promi
         maxValue: 1,
       };
     },
-    header: async (name) => {
-      const { slice, width, height } = byName.get(name)!;
-      return { width, height, channels: headers.get(slice.file)!.dataType === 'rgb24' ? 3 : 1 };
-    },
   };
   const pixels = await loadFiles(
     withIds.map((slice, i) => ({ file: names[i]!, flip: flip.has(slice.id) })),
