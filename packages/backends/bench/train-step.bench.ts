@@ -8,11 +8,18 @@
 //   GSA_BENCH_OUT=bench-results/train-step.json
 import '@tensorflow/tfjs-layers'; // registers the gradients in Node
 import * as tf from '@tensorflow/tfjs-core';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  answerParent,
+  childRun,
+  median,
+  peakRssMiB,
+  printTable,
+  runInChildren,
+  writeBenchReport,
+} from '@gsa/tooling/bench';
 import {
   BackendUnavailableError,
   describeBackend,
@@ -55,16 +62,13 @@ async function child(run: string): Promise<RunResult> {
     await net.trainStep(optimizer, images, labels);
     times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  const middle = Math.floor(times.length / 2);
-  const median = times.length % 2 ? times[middle]! : (times[middle - 1]! + times[middle]!) / 2;
   return {
     run,
     backend: describeBackend(info),
-    medianMs: Math.round(median),
-    minMs: Math.round(times[0]!),
+    medianMs: Math.round(median(times)),
+    minMs: Math.round(Math.min(...times)),
     steps,
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMiB: peakRssMiB(),
   };
 }
 
@@ -74,76 +78,47 @@ function parent(): void {
     .split(',')
     .map((run) => run.trim())
     .filter(Boolean);
-  const results: RunResult[] = [];
   const self = fileURLToPath(import.meta.url);
-  for (const run of runs) {
-    process.stderr.write(`bench: ${run} ...\n`);
-    const outcome = spawnSync(process.execPath, [...process.execArgv, self, '--child', run], {
-      encoding: 'utf8',
-      env: process.env,
-      timeout: 30 * 60_000,
-    });
-    const line = outcome.stdout.split('\n').find((text) => text.startsWith('RESULT '));
-    if (line) {
-      results.push(JSON.parse(line.slice('RESULT '.length)) as RunResult);
-    } else {
-      const reason = (outcome.stderr || outcome.stdout || String(outcome.error))
-        .trim()
-        .split('\n')
-        .pop();
-      results.push({ run, backend: run, error: reason ?? 'no result' });
-    }
-  }
-  const rows = results.map((result) => [
-    result.run,
-    result.backend,
-    result.medianMs === undefined ? '-' : String(result.medianMs),
-    result.peakRssMiB === undefined ? '-' : String(result.peakRssMiB),
-    result.error ?? '',
-  ]);
-  const header = ['run', 'backend', 'median ms/step', 'peak RSS MiB', 'note'];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const format = (row: string[]) =>
-    row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ');
+  const results = runInChildren<RunResult>({
+    script: self,
+    runs,
+    failed: (run, error) => ({ run, backend: run, error }),
+  });
   console.log(
     `\nTraining step: VGG-style 32-64-128-128, batch ${BATCH}, ${SIZE}x${SIZE}x3, ${CLASSES} classes, Adam (${cores} cores)`,
   );
-  console.log(format(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of rows) console.log(format(row));
-  const out = resolve(
-    process.env.GSA_BENCH_OUT ?? resolve(dirname(self), '../bench-results/train-step.json'),
+  printTable(
+    ['run', 'backend', 'median ms/step', 'peak RSS MiB', 'note'],
+    results.map((result) => [
+      result.run,
+      result.backend,
+      result.medianMs === undefined ? '-' : String(result.medianMs),
+      result.peakRssMiB === undefined ? '-' : String(result.peakRssMiB),
+      result.error ?? '',
+    ]),
   );
-  mkdirSync(dirname(out), { recursive: true });
-  const report = {
+  const out = writeBenchReport(dirname(self), 'train-step.json', {
     benchmark: 'train-step',
     date: new Date().toISOString(),
     cores,
     batch: BATCH,
     size: SIZE,
     results,
-  };
-  writeFileSync(`${out}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(`${out}.tmp`, out);
+  });
   console.log(`\nwritten: ${out}`);
 }
 
-const childIndex = process.argv.indexOf('--child');
-if (childIndex >= 0) {
-  const run = process.argv[childIndex + 1]!;
-  try {
-    console.log(`RESULT ${JSON.stringify(await child(run))}`);
-  } catch (error) {
-    const message =
+if (childRun()) {
+  await answerParent(
+    child,
+    (run, error) => ({ run, backend: run, error }),
+    (error) =>
       error instanceof BackendUnavailableError
         ? error.summary
         : error instanceof Error
           ? error.message
-          : String(error);
-    console.log(`RESULT ${JSON.stringify({ run, backend: run, error: message.split('\n')[0] })}`);
-  }
+          : String(error),
+  );
   process.exit(0);
 } else {
   parent();

@@ -11,21 +11,21 @@
 //   GSA_BENCH_OUT=bench-results/data.json
 import '@tensorflow/tfjs-layers'; // registers the gradients in Node
 import type * as tf from '@tensorflow/tfjs-core';
-import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describeBackend, useBackend, type BackendName } from '@gsa/backends';
+import {
+  answerParent,
+  childRun,
+  peakRssMiB,
+  printTable,
+  progress,
+  runInChildren,
+  writeBenchReport,
+} from '@gsa/tooling/bench';
 import {
   PAPER_PREPROCESSING,
   decodeImage,
@@ -57,7 +57,6 @@ const RANK = 16;
 const SIZE = 64;
 
 const mib = (bytes: number): number => Math.round(bytes / 2 ** 20);
-const peakRssMiB = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 async function writeImages(directory: string, format: 'jpeg' | 'png', size: number): Promise<void> {
   mkdirSync(directory, { recursive: true });
@@ -147,34 +146,21 @@ async function parent(): Promise<void> {
   try {
     for (const format of ['jpeg', 'png', 'jpeg512'] as const) {
       if (!runs.includes(`load:${format}`)) continue;
-      process.stderr.write(`bench: writing ${LOAD_IMAGES} ${format} images ...\n`);
+      progress(`writing ${LOAD_IMAGES} ${format} images ...`);
       await writeImages(
         join(workspace, format),
         format === 'png' ? 'png' : 'jpeg',
         format === 'jpeg512' ? 512 : 224,
       );
     }
-    for (const run of runs) {
-      process.stderr.write(`bench: ${run} ...\n`);
-      const outcome = spawnSync(
-        process.execPath,
-        [...process.execArgv, self, '--child', run, workspace],
-        {
-          encoding: 'utf8',
-          env: process.env,
-          timeout: 30 * 60_000,
-        },
-      );
-      const line = outcome.stdout.split('\n').find((text) => text.startsWith('RESULT '));
-      if (line) results.push(JSON.parse(line.slice('RESULT '.length)) as RunResult);
-      else {
-        const reason = (outcome.stderr || outcome.stdout || String(outcome.error))
-          .trim()
-          .split('\n')
-          .pop();
-        results.push({ run, what: run, error: reason ?? 'no result' });
-      }
-    }
+    results.push(
+      ...runInChildren<RunResult>({
+        script: self,
+        runs,
+        args: [workspace],
+        failed: (run, error) => ({ run, what: run, error }),
+      }),
+    );
   } finally {
     if (existsSync(workspace)) rmSync(workspace, { recursive: true, force: true });
   }
@@ -204,43 +190,26 @@ async function parent(): Promise<void> {
     cell(result.exactPMiB),
     result.error ?? '',
   ]);
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const format = (row: string[]): string =>
-    row.map((text, column) => text.padEnd(widths[column]!)).join('  ');
   console.log(
     `\n@gsa/data (${availableParallelism()} cores, ${results.find((r) => r.backend)?.backend ?? '?'})`,
   );
-  console.log(format(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of rows) console.log(format(row));
+  printTable(header, rows);
   for (const result of results)
     if (result.what !== result.run) console.log(`  ${result.run}: ${result.what}`);
-  const out = resolve(
-    process.env.GSA_BENCH_OUT ?? resolve(dirname(self), '../bench-results/data.json'),
-  );
-  mkdirSync(dirname(out), { recursive: true });
-  const report = {
+  const out = writeBenchReport(dirname(self), 'data.json', {
     benchmark: 'data',
     date: new Date().toISOString(),
     cores: availableParallelism(),
     results,
-  };
-  writeFileSync(`${out}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(`${out}.tmp`, out);
+  });
   console.log(`\nwritten: ${out}`);
 }
 
-const childIndex = process.argv.indexOf('--child');
-if (childIndex >= 0) {
-  const run = process.argv[childIndex + 1]!;
-  try {
-    console.log(`RESULT ${JSON.stringify(await child(run, process.argv[childIndex + 2]!))}`);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.log(`RESULT ${JSON.stringify({ run, what: run, error: message.split('\n')[0] })}`);
-  }
+if (childRun()) {
+  await answerParent(
+    (run, args) => child(run, args[0]!),
+    (run, error) => ({ run, what: run, error }),
+  );
 } else {
   await parent();
 }

@@ -1,9 +1,11 @@
 // Helpers shared by the trainer's benchmarks: robust statistics, the machine's
 // load, peak memory, tables and atomic JSON results.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeBenchReport } from '@gsa/tooling/bench';
+
+export { median, peakRssMiB, printTable, progress } from '@gsa/tooling/bench';
 
 export const benchDirectory = dirname(fileURLToPath(import.meta.url));
 
@@ -26,12 +28,6 @@ export function numbersFromEnv(name: string, fallback: number[]): number[] {
   return values;
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : 0.5 * (sorted[middle - 1]! + sorted[middle]!);
-}
-
 export function mean(values: readonly number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
@@ -43,11 +39,6 @@ export function standardDeviation(values: readonly number[]): number {
   return Math.sqrt(
     values.reduce((sum, value) => sum + (value - average) ** 2, 0) / (values.length - 1),
   );
-}
-
-/** Largest resident set size of this process so far, MiB. */
-export function peakRssMiB(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
 }
 
 /** The 1, 5 and 15 minute load averages (the machine is shared: say how busy it was). */
@@ -88,27 +79,7 @@ export function rocAuc(scores: Float32Array, mask: Float32Array): number {
   return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
-/** Prints rows as an aligned plain-text table. */
-export function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  for (const row of [header, widths.map((width) => '-'.repeat(width)), ...rows])
-    console.log(row.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  '));
-}
-
 /** Writes a JSON result atomically under bench-results/ (or `GSA_BENCH_OUT`); returns the path. */
 export function writeResult(defaultName: string, result: unknown): string {
-  const out = resolve(
-    process.env.GSA_BENCH_OUT ?? resolve(benchDirectory, '../bench-results', defaultName),
-  );
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(`${out}.tmp`, `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(`${out}.tmp`, out);
-  return out;
-}
-
-/** Progress on stderr, so that stdout keeps only the tables. */
-export function progress(message: string): void {
-  process.stderr.write(`bench: ${message}\n`);
+  return writeBenchReport(benchDirectory, defaultName, result);
 }

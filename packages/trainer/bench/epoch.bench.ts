@@ -7,9 +7,7 @@
 //   GSA_BENCH_OUT=bench-results/epoch.json
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { printTable, writeResult } from './bench-support.js';
 import { GlobalSpatialAttention, PixelWeightMap } from '@gsa/attention';
 import { describeBackend, useBackend } from '@gsa/backends';
 import { createBackbone } from '@gsa/backbones';
@@ -125,19 +123,13 @@ const table = rows.map((row) => [
   `${row.pixelChannels ?? '-'}`,
   `${row.explainedVariance ?? '-'}`,
 ]);
-const widths = header.map((title, column) =>
-  Math.max(title.length, ...table.map((row) => row[column]!.length)),
-);
-for (const row of [header, widths.map((w) => '-'.repeat(w)), ...table])
-  console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-const out = resolve(
-  process.env.GSA_BENCH_OUT ??
-    resolve(dirname(fileURLToPath(import.meta.url)), '../bench-results/epoch.json'),
-);
-mkdirSync(dirname(out), { recursive: true });
-writeFileSync(
-  `${out}.tmp`,
-  `${JSON.stringify({ benchmark: 'epoch', date: new Date().toISOString(), backend: describeBackend(info), count, peakRssMiB, rows }, null, 2)}\n`,
-);
-renameSync(`${out}.tmp`, out);
+printTable(header, table);
+const out = writeResult('epoch.json', {
+  benchmark: 'epoch',
+  date: new Date().toISOString(),
+  backend: describeBackend(info),
+  count,
+  peakRssMiB,
+  rows,
+});
 console.log(`\nwritten: ${out}`);
