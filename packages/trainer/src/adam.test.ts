@@ -109,6 +109,17 @@ describeWithBackends('PyTorchAdam', () => {
     tf.dispose([uninterrupted, first, resumed]);
   });
 
+  it('leaves no tensor behind once disposed', () => {
+    const w = tf.variable(tf.ones([3, 2]));
+    const b = tf.variable(tf.zeros([2]));
+    const before = tf.memory().numTensors;
+    const optimizer = new PyTorchAdam([{ variables: [w, b] }], { learningRate: 0.1 });
+    tf.dispose(optimizer.minimize(() => tf.sum(tf.add(tf.matMul(tf.ones([1, 3]), w), b))));
+    optimizer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([w, b]);
+  });
+
   it('refuses a state saved for another model', async () => {
     const w = tf.variable(tf.zeros([2, 2]));
     const optimizer = new PyTorchAdam([{ variables: [w] }], { learningRate: 0.1 });

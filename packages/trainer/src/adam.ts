@@ -74,8 +74,9 @@ export class PyTorchAdam {
         seen.add(variable.name);
         this.slots.push({
           variable,
-          first: tf.variable(tf.zerosLike(variable), false),
-          second: tf.variable(tf.zerosLike(variable), false),
+          // tidy: tf.variable copies its initial value, which would otherwise stay allocated.
+          first: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
+          second: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
           learningRate: group.learningRate ?? options.learningRate,
           weightDecay: group.weightDecay ?? options.weightDecay ?? 0,
         });

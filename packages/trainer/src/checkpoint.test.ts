@@ -1,4 +1,11 @@
-import { mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -27,6 +34,11 @@ function checkpoint(epoch: number): Checkpoint {
       shape: [1, 2, 2, 1],
       values: Float32Array.from([0, 0.25, 0.5, 1]),
     },
+    initialMap: {
+      name: 'initial-map',
+      shape: [1, 2, 2, 1],
+      values: Float32Array.from([0.5, 0.5, 0.25, 0.75]),
+    },
     optimizer: {
       step: 12,
       moments: [
@@ -51,6 +63,17 @@ describe('checkpoint files', () => {
   it('round-trips every field exactly', () => {
     const path = writeCheckpoint(directory, checkpoint(3));
     expect(readCheckpoint(path)).toEqual(checkpoint(3));
+  });
+
+  it('reads a checkpoint written before the initial map was kept (no initialMap)', () => {
+    const path = writeCheckpoint(directory, checkpoint(3));
+    const manifestPath = join(path, 'checkpoint.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+    delete manifest.initialMap;
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const { initialMap, ...rest } = checkpoint(3);
+    expect(initialMap).toBeDefined();
+    expect(readCheckpoint(path)).toEqual(rest);
   });
 
   it('keeps the newest k and leaves no temporary directories', () => {

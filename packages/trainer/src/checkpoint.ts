@@ -32,6 +32,8 @@ export interface Checkpoint {
   optimizer: AdamState;
   /** The frozen map of phase 2, so that resuming never runs the pixel CNN again. */
   frozenMap?: SavedArray;
+  /** The map before the first update, kept for the "before learning" figure (absent in older checkpoints). */
+  initialMap?: SavedArray;
   history: EpochMetrics[];
   /** The run's settings, checked on resume. */
   fingerprint: string;
@@ -84,6 +86,7 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint, keep 
       backbone: checkpoint.backbone.map(reference),
       attention: checkpoint.attention.map(reference),
       frozenMap: checkpoint.frozenMap ? reference(checkpoint.frozenMap) : null,
+      initialMap: checkpoint.initialMap ? reference(checkpoint.initialMap) : null,
       optimizer: {
         step: checkpoint.optimizer.step,
         moments: checkpoint.optimizer.moments.map((moment) => ({
@@ -156,6 +159,8 @@ export function readCheckpoint(path: string): Checkpoint {
     backbone: ArrayRef[];
     attention: ArrayRef[];
     frozenMap: ArrayRef | null;
+    /** Missing in checkpoints written before the initial map was kept. */
+    initialMap?: ArrayRef | null;
     optimizer: { step: number; moments: { first: ArrayRef; second: ArrayRef }[] };
   };
   if (manifest.format !== FORMAT) {
@@ -184,6 +189,7 @@ export function readCheckpoint(path: string): Checkpoint {
     backbone: manifest.backbone.map(array),
     attention: manifest.attention.map(array),
     ...(manifest.frozenMap ? { frozenMap: array(manifest.frozenMap) } : {}),
+    ...(manifest.initialMap ? { initialMap: array(manifest.initialMap) } : {}),
     optimizer: {
       step: manifest.optimizer.step,
       moments: manifest.optimizer.moments.map(({ first, second }) => ({

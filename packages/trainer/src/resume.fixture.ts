@@ -27,3 +27,6 @@ const result = await trainTwoPhase({
   ],
 });
 process.stdout.write(`HISTORY ${JSON.stringify(result.history)}\n`);
+process.stdout.write(
+  `INITIAL ${JSON.stringify(result.initialMap ? Array.from(result.initialMap.values) : null)}\n`,
+);

@@ -14,6 +14,13 @@ const args = (directory: string, resume = false) => [
   ...(resume ? ['resume'] : []),
 ];
 
+/** The initial map the run printed ("INITIAL <json>"), null when it had none. */
+function initialMap(stdout: string): number[] | null {
+  const line = stdout.split('\n').find((text) => text.startsWith('INITIAL '));
+  if (!line) throw new Error(`The run printed no initial map:\n${stdout.slice(-2000)}`);
+  return JSON.parse(line.slice('INITIAL '.length)) as number[] | null;
+}
+
 function history(stdout: string): EpochMetrics[] {
   const line = stdout.split('\n').find((text) => text.startsWith('HISTORY '));
   if (!line) throw new Error(`The run printed no history:\n${stdout.slice(-2000)}`);
@@ -72,6 +79,10 @@ describe('checkpoints', () => {
     const actual = history(resumed.stdout);
     // The resumed run replays epoch 3 from its first step.
     expect(resumed.stdout.split('\n').find((line) => line.startsWith('STEP'))).toBe('STEP 3 1');
+
+    // The map before learning comes back from the checkpoint, not from the restored weights.
+    expect(initialMap(reference.stdout)).toHaveLength(64);
+    expect(initialMap(resumed.stdout)).toEqual(initialMap(reference.stdout));
 
     expect(actual.map((m) => m.epoch)).toEqual([1, 2, 3, 4, 5]);
     expect(actual.map((m) => m.phase)).toEqual([1, 1, 2, 2, 2]);

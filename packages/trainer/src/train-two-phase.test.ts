@@ -194,6 +194,63 @@ describe('trainTwoPhase on cpu', () => {
     expect(givenMap).toBeCloseTo(0.004, 6);
   });
 
+  it.each(['global', 'l1'] as const)(
+    'returns the map of the initial weights, computed before the first update (%s)',
+    async (mode) => {
+      const data = tinyData(16, 2);
+      const setup = attentionSetup(mode, data, 3);
+      if (setup.mode === 'none') throw new Error('unreachable');
+      const backbone = tinyBackbone(5);
+      // The map the untrained layer gives (built here; the L1 map starts at 1 everywhere).
+      const expected = tf.tidy(() => {
+        if (setup.mode === 'global') {
+          return Array.from((setup.layer.apply(setup.pixelRepresentation) as tf.Tensor).dataSync());
+        }
+        setup.layer.apply(tf.zeros([1, 8, 8, 1]));
+        return Array.from(setup.layer.computeMap().dataSync());
+      });
+      const result = await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        attention: setup,
+        epochs: 2,
+        cutoffEpoch: 1,
+        batchSize: 8,
+        learningRate: 0.05,
+        seed: 1,
+      });
+      expect([result.initialMap!.height, result.initialMap!.width]).toEqual([8, 8]);
+      expect(Array.from(result.initialMap!.values)).toEqual(expected);
+      if (mode === 'l1') expect(new Set(expected)).toEqual(new Set([1]));
+      // Training moved the map away from it.
+      const moved = Math.max(
+        ...Array.from(result.map!.values, (value, i) => Math.abs(value - expected[i]!)),
+      );
+      expect(moved).toBeGreaterThan(1e-3);
+      backbone.dispose();
+      disposeSetup(setup);
+      data.images.dispose();
+    },
+  );
+
+  it('has no initial map for a vanilla run', async () => {
+    const data = tinyData(8, 2);
+    const backbone = tinyBackbone(5);
+    const result = await trainTwoPhase({
+      backbone,
+      numClasses: 2,
+      train: data,
+      attention: { mode: 'none' },
+      epochs: 1,
+      cutoffEpoch: 0,
+      batchSize: 8,
+    });
+    expect(result.initialMap).toBeUndefined();
+    backbone.dispose();
+    data.images.dispose();
+  });
+
   it('is deterministic: the same seed gives identical metrics', async () => {
     const a = await run(3);
     const b = await run(3);

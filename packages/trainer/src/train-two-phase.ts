@@ -89,10 +89,23 @@ export interface TwoPhaseOptions {
   log?: (message: string) => void;
 }
 
+/** A map `[H, W]` as plain values, row-major. */
+export interface MapValues {
+  height: number;
+  width: number;
+  values: Float32Array;
+}
+
 export interface TwoPhaseResult {
   history: EpochMetrics[];
   /** The final map `[H, W]` (the frozen one after phase 1), absent for vanilla runs. */
-  map?: { height: number; width: number; values: Float32Array };
+  map?: MapValues;
+  /**
+   * The map of the initial weights, computed before the first update: "before
+   * learning" beside `map` (the paper's Fig. 4). Absent for vanilla runs, and
+   * after resuming from a checkpoint written before checkpoints carried it.
+   */
+  initialMap?: MapValues;
   /** Why training ended early (a callback, the signal), if it did. */
   stopReason?: string;
   /** Seconds spent in each phase (this run only, not before a resume). */
@@ -188,6 +201,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
 
   let history: EpochMetrics[] = [];
   let frozenMap: tf.Tensor4D | undefined;
+  let initialMap: MapValues | undefined;
   let firstEpoch = 1;
   let lastCheckpoint: string | undefined;
   const checkpointDirectory = options.checkpoints?.directory;
@@ -215,12 +229,24 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       }
       optimizer.setState(saved.optimizer);
       history = saved.history;
+      if (saved.initialMap && mapSource) {
+        initialMap = { height, width, values: saved.initialMap.values };
+      }
       if (saved.frozenMap) {
         frozenMap = tf.tensor4d(saved.frozenMap.values, [1, height, width, 1]);
         if (mapSource) mapSource.layer.trainable = false;
       }
       firstEpoch = saved.epoch + 1;
       log(`Resuming after epoch ${saved.epoch} (phase ${saved.phase}).`);
+    }
+  }
+  if (mapSource && firstEpoch === 1) {
+    // The map before any update: one forward of the pixel CNN, read and freed at once.
+    const map = tf.tidy(() => mapSource.computeMap());
+    try {
+      initialMap = { height, width, values: (await map.data()) as Float32Array };
+    } finally {
+      map.dispose();
     }
   }
 
@@ -357,6 +383,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     return {
       history,
       ...(map ? { map } : {}),
+      ...(initialMap ? { initialMap } : {}),
       ...(stopReason ? { stopReason } : {}),
       phaseSeconds,
       epochsRun,
@@ -388,6 +415,15 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         ? await read(mapSource.layer.weights.map((weight) => weight.read() as tf.Variable))
         : [],
       optimizer: await optimizer.getState(),
+      ...(initialMap
+        ? {
+            initialMap: {
+              name: 'initial-map',
+              shape: [1, height, width, 1],
+              values: initialMap.values,
+            },
+          }
+        : {}),
       ...(frozenMap
         ? {
             frozenMap: {

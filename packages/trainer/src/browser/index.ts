@@ -8,6 +8,7 @@ export {
   TrainingDivergedError,
   type TwoPhaseOptions,
   type TwoPhaseResult,
+  type MapValues,
   type AttentionSetup,
   type LabelledImages,
 } from '../train-two-phase.js';
