@@ -117,6 +117,28 @@ describeWithBackends('Grad-CAM on a toy model whose answer is known', () => {
     model.dispose();
   });
 
+  it('peaks at exactly 1 however small the activations and gradients are', () => {
+    // The same model with every weight scaled by 1e-6: the raw map peaks near 1e-13,
+    // below any fixed floor (GoogLeNet at 64 px gave such peaks).
+    const model = brightPatchModel();
+    tf.tidy(() => {
+      for (const layer of [model.getLayer('features'), model.getLayer('classes')]) {
+        layer.setWeights(layer.getWeights().map((weight) => tf.mul(weight, 1e-6)));
+      }
+    });
+    const image = imageWithPatch(5, 6, 3);
+    const before = tf.memory().numTensors;
+    const result = gradCam(model, image, { layerName: 'features', classIndex: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    const values = Array.from(result.map.values);
+    expect(Math.max(...values)).toBeCloseTo(1, 5);
+    const peak = values.indexOf(Math.max(...values));
+    expect(Math.floor(peak / size)).toBeGreaterThanOrEqual(5);
+    expect(Math.floor(peak / size)).toBeLessThan(9);
+    image.dispose();
+    model.dispose();
+  });
+
   it('explains another class on request: class 0 points away from the patch', () => {
     const model = brightPatchModel();
     const image = imageWithPatch(2, 2, 7);
@@ -190,8 +212,9 @@ describeWithBackends('Grad-CAM on a toy model whose answer is known', () => {
         };
         const weights = tf.mean(tf.grad(head)(activation), [0, 1, 2]);
         const cam = tf.relu(tf.sum(tf.mul(tf.squeeze(activation, [0]), weights), -1));
-        // Same floor as gradCam: an all-zero map (every weighted channel negative) stays zero.
-        return tf.div(cam, tf.maximum(tf.max(cam), 1e-12)).dataSync();
+        // As gradCam: divided by its peak; an all-zero map (every weighted channel negative) stays zero.
+        const peak = tf.max(cam);
+        return tf.div(cam, tf.where(tf.greater(peak, 0), peak, tf.onesLike(peak))).dataSync();
       });
       // The seeded weights give a map with a real peak, so the comparison is not 0 against 0.
       expect(Math.max(...Array.from(manual))).toBeCloseTo(1, 5);

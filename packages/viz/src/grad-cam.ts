@@ -164,12 +164,10 @@ export function gradCam(
         const gradient = tf.grad(scoreOfActivation)(captured);
         const weights = tf.mean(gradient, [0, 1, 2]); // one per channel
         const weighted = tf.relu(tf.sum(tf.mul(tf.squeeze(captured, [0]), weights), -1));
+        // Divide by the peak however small it is (deep nets at small inputs give
+        // peaks far below any fixed floor); an all-zero map stays zero.
         const peak = tf.max(weighted);
-        return tf.where(
-          tf.greater(peak, 0),
-          tf.div(weighted, tf.maximum(peak, 1e-12)),
-          tf.zerosLike(weighted),
-        );
+        return tf.div(weighted, tf.where(tf.greater(peak, 0), peak, tf.onesLike(peak)));
       });
       const [height, width] = cam.shape as [number, number];
       const map: ScalarMap = { height, width, values: cam.dataSync().slice() };

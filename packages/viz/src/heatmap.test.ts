@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { colormapTable } from './colormap.js';
@@ -7,9 +7,13 @@ import {
   renderColorBar,
   renderColorBarSvg,
   renderHeatmap,
+  renderHeatmapSvg,
   renderHeatmapWithColorBar,
 } from './heatmap.js';
-import { decodePng, encodePng, writePng } from './node/files.js';
+import { decodeNpy } from './npy.js';
+import { overlayHeatmap } from './overlay.js';
+import { decodePng, encodePng, pngDataUri, writePng } from './node/files.js';
+import { writeAttentionMap } from './node/heatmap-files.js';
 
 // A 2x3 map whose min-max normalisation is 0, 0.2, 0.4 / 0.6, 0.8, 1.
 const tinyMap = { height: 2, width: 3, values: [10, 12, 14, 16, 18, 20] };
@@ -94,6 +98,85 @@ describe('heatmap', () => {
     expect(svg).toContain('>0.93<');
     expect(svg).toContain('>0.01<');
     expect(svg).toContain('importance &lt;1&gt;');
+  });
+
+  it('SVG map: the same heatmap pixels beside a bar labelled with the map min and max', () => {
+    const map = { height: 2, width: 3, values: [0.1234, 0.2, 0.3, 0.4, 0.5, 0.8766] };
+    const svg = renderHeatmapSvg(map, {
+      colormap: 'magma',
+      darkerIsMoreImportant: true,
+      imageToDataUri: pngDataUri,
+    });
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).toContain('>0.877</text>');
+    expect(svg).toContain('>0.123</text>');
+    expect(svg).toContain('darker = more important');
+    // Drawn at 200 px high, the 3:2 map 300 px wide.
+    expect(svg).toContain('width="300" height="200"');
+    const uri = /xlink:href="data:image\/png;base64,([^"]+)"/.exec(svg)![1]!;
+    expect(decodePng(Buffer.from(uri, 'base64'))).toEqual(
+      renderHeatmap(map, { colormap: 'magma', darkerIsMoreImportant: true }),
+    );
+    // A given domain is what the labels show.
+    const fixed = renderHeatmapSvg(map, { domain: [0, 1], imageToDataUri: pngDataUri });
+    expect(fixed).toContain('>1</text>');
+    expect(fixed).toContain('>0</text>');
+  });
+
+  it('writeAttentionMap writes the PNG, the labelled SVG and the .npy, leaving no temporary files', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'gsa-viz-map-'));
+    try {
+      const written = await writeAttentionMap(join(directory, 'attention-map'), tinyMap, {
+        colormap: 'gray',
+        scale: 2,
+      });
+      expect(written).toEqual({
+        png: join(directory, 'attention-map.png'),
+        svg: join(directory, 'attention-map.svg'),
+        npy: join(directory, 'attention-map.npy'),
+      });
+      expect(readdirSync(directory).sort()).toEqual([
+        'attention-map.npy',
+        'attention-map.png',
+        'attention-map.svg',
+      ]);
+      const svg = readFileSync(written.svg, 'utf8');
+      expect(svg).toContain('>20</text>');
+      expect(svg).toContain('>10</text>');
+      expect(decodePng(readFileSync(written.png)).height).toBe(4);
+      expect(decodeNpy(readFileSync(written.npy)).values).toEqual(
+        Float32Array.from(tinyMap.values),
+      );
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses options that would silently mislead, naming them', () => {
+    expect(() => renderHeatmap(tinyMap, { scale: 0 })).toThrow(
+      /^scale must be a whole number >= 1 .*got 0$/,
+    );
+    expect(() => renderHeatmap(tinyMap, { scale: 1.5 })).toThrow(/scale .*got 1\.5/);
+    expect(() => renderHeatmap(tinyMap, { domain: [1, 0] })).toThrow(
+      /domain \[1, 0\] is reversed: give \[low, high\]/,
+    );
+    expect(() => normalizeMap(tinyMap, { domain: [0, Number.NaN] })).toThrow(
+      /domain must be two finite numbers/,
+    );
+    expect(() => renderColorBarSvg({ domain: [5, 2] })).toThrow(/domain \[5, 2\] is reversed/);
+    const image = { height: 2, width: 3, channels: 1 as const, values: tinyMap.values };
+    for (const opacity of [Number.NaN, -0.1, 1.5]) {
+      expect(() => overlayHeatmap(image, tinyMap, { opacity })).toThrow(
+        new RegExp(`^opacity must be a number from 0 .* to 1 .*got ${opacity}$`),
+      );
+    }
+    expect(() => overlayHeatmap(image, tinyMap, { imageDomain: [1, 0] })).toThrow(
+      /imageDomain \[1, 0\] is reversed/,
+    );
+    expect(() => overlayHeatmap(image, tinyMap, { scale: 0 })).toThrow(/^scale must be/);
+    // The edges are fine.
+    expect(overlayHeatmap(image, tinyMap, { opacity: 0 }).width).toBe(3);
+    expect(overlayHeatmap(image, tinyMap, { opacity: 1 }).width).toBe(3);
   });
 
   it('writes a PNG file that decodes to the same pixels', async () => {

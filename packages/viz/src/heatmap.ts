@@ -1,6 +1,7 @@
 import { colormapHex, colormapIndex, colormapTable, type ColormapName } from './colormap.js';
 import {
   checkScalarMap,
+  checkScale,
   createRgbaImage,
   upscaleNearest,
   type RgbaImage,
@@ -29,11 +30,31 @@ export function valueRange(values: ArrayLike<number>): [number, number] {
 }
 
 /**
+ * Checks a `[low, high]` option (`name` says which): two finite numbers, low <=
+ * high. A reversed domain would silently invert the map's meaning.
+ */
+export function checkDomain(domain: readonly [number, number] | undefined, name = 'domain'): void {
+  if (domain === undefined) return;
+  const [low, high] = domain;
+  if (domain.length !== 2 || !Number.isFinite(low) || !Number.isFinite(high)) {
+    throw new RangeError(
+      `${name} must be two finite numbers [low, high], got [${Array.from(domain).join(', ')}]`,
+    );
+  }
+  if (low > high) {
+    throw new RangeError(
+      `${name} [${low}, ${high}] is reversed: give [low, high] with low <= high (use darkerIsMoreImportant to flip the colours)`,
+    );
+  }
+}
+
+/**
  * Values rescaled to [0,1] and clipped. A constant map (max = min) becomes all
  * zeros: it has no contrast to show. NaN stays NaN (rendered transparent).
  */
 export function normalizeMap(map: ScalarMap, options: NormalizeOptions = {}): Float32Array {
   checkScalarMap(map);
+  checkDomain(options.domain);
   const [low, high] = options.domain ?? valueRange(map.values);
   const span = high - low;
   const out = new Float32Array(map.values.length);
@@ -67,6 +88,7 @@ export function colormapPosition(t: number, darkerIsMoreImportant: boolean): num
  * colormap. Pure, so Node (PNG) and the browser (canvas) render the same pixels.
  */
 export function renderHeatmap(map: ScalarMap, options: HeatmapOptions = {}): RgbaImage {
+  const scale = checkScale(options.scale);
   const normalized = normalizeMap(map, options);
   const table = colormapTable(options.colormap ?? 'viridis');
   const darker = options.darkerIsMoreImportant ?? false;
@@ -80,7 +102,7 @@ export function renderHeatmap(map: ScalarMap, options: HeatmapOptions = {}): Rgb
     image.data[index * 4 + 2] = table[entry + 2]!;
     image.data[index * 4 + 3] = 255;
   }
-  return upscaleNearest(image, options.scale ?? 1);
+  return upscaleNearest(image, scale);
 }
 
 export interface ColorBarOptions {
@@ -140,12 +162,20 @@ export function escapeXml(text: string): string {
     .replace(/'/g, '&#39;');
 }
 
+const DEFAULT_BAR_THICKNESS = 14;
+
+/** Width of `renderColorBarSvg`'s drawing: the bar, its labels and the caption. */
+function colorBarSvgWidth(thickness: number): number {
+  return thickness + 56;
+}
+
 /** A vertical colour bar with its end values labelled, as standalone SVG (for reports). */
 export function renderColorBarSvg(options: ColorBarSvgOptions = {}): string {
   const length = options.length ?? 200;
-  const thickness = options.thickness ?? 14;
+  const thickness = options.thickness ?? DEFAULT_BAR_THICKNESS;
   const colormap = options.colormap ?? 'viridis';
   const darker = options.darkerIsMoreImportant ?? false;
+  checkDomain(options.domain);
   const [low, high] = options.domain ?? [0, 1];
   const steps = 64;
   const stripe = length / steps;
@@ -161,12 +191,56 @@ export function renderColorBarSvg(options: ColorBarSvgOptions = {}): string {
     ? `<text x="${thickness + 44}" y="${length / 2 + 4}" font-size="11" transform="rotate(90 ${thickness + 44} ${length / 2 + 4})" text-anchor="middle">${escapeXml(options.label)}</text>`
     : '';
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${thickness + 56}" height="${length + 8}" font-family="sans-serif" role="img">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${colorBarSvgWidth(thickness)}" height="${length + 8}" font-family="sans-serif" role="img">` +
     rects.join('') +
     `<rect x="0" y="4" width="${thickness}" height="${length}" fill="none" stroke="#444" stroke-width="0.5"/>` +
     `<text x="${thickness + 4}" y="12" font-size="11">${escapeXml(formatTick(high))}</text>` +
     `<text x="${thickness + 4}" y="${length + 4}" font-size="11">${escapeXml(formatTick(low))}</text>` +
     label +
+    `</svg>`
+  );
+}
+
+export interface HeatmapSvgOptions extends Omit<HeatmapOptions, 'scale'> {
+  /**
+   * Turns the heatmap raster into a `data:` URI: `pngDataUri` from
+   * `@gsa/viz/node`, `rgbaToDataUri` from `@gsa/viz/browser`.
+   */
+  imageToDataUri: (image: RgbaImage) => string;
+  /** Height the map is drawn at, in SVG pixels (crisp: no smoothing). Default max(200, map height). */
+  displayHeight?: number;
+}
+
+/**
+ * The heatmap with a colour bar whose ends are labelled with the values they
+ * stand for (the normalisation domain: the map's min and max by default), as
+ * one standalone SVG file. The raster is embedded as a PNG `data:` URI.
+ */
+export function renderHeatmapSvg(map: ScalarMap, options: HeatmapSvgOptions): string {
+  checkScalarMap(map);
+  checkDomain(options.domain);
+  const domain = options.domain ?? valueRange(map.values);
+  const darker = options.darkerIsMoreImportant ?? false;
+  const heatmap = renderHeatmap(map, {
+    colormap: options.colormap,
+    darkerIsMoreImportant: darker,
+    domain,
+  });
+  const height = options.displayHeight ?? Math.max(200, map.height);
+  if (!(height > 0)) throw new RangeError(`displayHeight must be positive, got ${height}`);
+  const width = Math.round((height * map.width) / map.height);
+  const gap = 8;
+  const bar = renderColorBarSvg({
+    colormap: options.colormap,
+    darkerIsMoreImportant: darker,
+    domain,
+    length: height,
+    label: darker ? 'darker = more important' : 'brighter = more important',
+  });
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${width + gap + colorBarSvgWidth(DEFAULT_BAR_THICKNESS)}" height="${height + 8}" role="img">` +
+    `<image x="0" y="4" width="${width}" height="${height}" preserveAspectRatio="none" image-rendering="optimizeSpeed" style="image-rendering:pixelated" xlink:href="${options.imageToDataUri(heatmap)}"/>` +
+    `<g transform="translate(${width + gap} 0)">${bar}</g>` +
     `</svg>`
   );
 }

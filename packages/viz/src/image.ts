@@ -51,6 +51,17 @@ export function checkImageArray(image: ImageArray): void {
   }
 }
 
+/** The `scale` option of the renderers: a whole number >= 1 (default 1), or a RangeError naming it. */
+export function checkScale(scale: number | undefined): number {
+  if (scale === undefined) return 1;
+  if (!Number.isInteger(scale) || scale < 1) {
+    throw new RangeError(
+      `scale must be a whole number >= 1 (pixels per map pixel), got ${String(scale)}`,
+    );
+  }
+  return scale;
+}
+
 /** Scale up by whole pixels (nearest neighbour) so a 16x16 map is visible without blur. */
 export function upscaleNearest(image: RgbaImage, factor: number): RgbaImage {
   if (!Number.isInteger(factor) || factor < 1)

@@ -8,11 +8,13 @@ export {
   renderColorBar,
   renderColorBarSvg,
   renderHeatmap,
+  renderHeatmapSvg,
   renderHeatmapWithColorBar,
   valueRange,
   type ColorBarOptions,
   type ColorBarSvgOptions,
   type HeatmapOptions,
+  type HeatmapSvgOptions,
   type HeatmapWithColorBarOptions,
   type NormalizeOptions,
 } from './heatmap.js';

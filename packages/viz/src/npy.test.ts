@@ -32,6 +32,17 @@ describe('.npy', () => {
     expect(decodeNpy(encodeNpy([3], [1])).shape).toEqual([1]);
   });
 
+  it('says a truncated file is truncated, with the bytes expected and found', () => {
+    const bytes = encodeNpy([1, 2, 3, 4, 5, 6], [2, 3]);
+    expect(() => decodeNpy(bytes.subarray(0, bytes.length - 5))).toThrow(
+      'truncated .npy file: shape (2, 3) of float32 needs 24 bytes of data, got 19',
+    );
+    expect(() => decodeNpy(bytes.subarray(0, 40))).toThrow(
+      /^truncated \.npy file: its header needs 118 bytes, 30 are there$/,
+    );
+    expect(() => decodeNpy(bytes.subarray(0, 8))).toThrow(/^truncated \.npy file: 8 bytes/);
+  });
+
   it('refuses a shape that does not hold the values', () => {
     expect(() => encodeNpy([1, 2, 3], [2, 2])).toThrow(/does not hold 3 values/);
   });

@@ -43,8 +43,16 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
     throw new Error('not a .npy file (bad magic)');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const major = bytes[6]!;
-  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const start = major === 1 ? 10 : 12;
+  if (bytes.length < start) {
+    throw new Error(`truncated .npy file: ${bytes.length} bytes end inside its preamble`);
+  }
+  const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
+  if (bytes.length < start + headerLength) {
+    throw new Error(
+      `truncated .npy file: its header needs ${headerLength} bytes, ${bytes.length - start} are there`,
+    );
+  }
   const header = new TextDecoder('latin1').decode(bytes.subarray(start, start + headerLength));
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
@@ -57,9 +65,18 @@ export function decodeNpy(bytes: Uint8Array): NpyArray {
     .map((part) => part.trim())
     .filter((part) => part.length > 0)
     .map(Number);
+  if (shape.some((size) => !Number.isInteger(size) || size < 0)) {
+    throw new Error(`unsupported .npy header ${header.trim()}: the shape is not whole numbers`);
+  }
   const count = shape.reduce((product, size) => product * size, 1);
-  const values = new Float32Array(count);
   const dataStart = start + headerLength;
+  const available = bytes.length - dataStart;
+  if (available < count * 4) {
+    throw new Error(
+      `truncated .npy file: shape (${shape.join(', ')}) of float32 needs ${count * 4} bytes of data, got ${available}`,
+    );
+  }
+  const values = new Float32Array(count);
   for (let index = 0; index < count; index++)
     values[index] = view.getFloat32(dataStart + index * 4, true);
   return { shape, values };

@@ -1,8 +1,15 @@
 import { colormapIndex, colormapTable } from './colormap.js';
-import { colormapPosition, normalizeMap, valueRange, type HeatmapOptions } from './heatmap.js';
+import {
+  checkDomain,
+  colormapPosition,
+  normalizeMap,
+  valueRange,
+  type HeatmapOptions,
+} from './heatmap.js';
 import {
   checkImageArray,
   checkScalarMap,
+  checkScale,
   createRgbaImage,
   upscaleNearest,
   type ImageArray,
@@ -22,6 +29,8 @@ export interface ImageToRgbaOptions {
 /** An image array as opaque RGBA (grey images get R = G = B). */
 export function imageToRgba(image: ImageArray, options: ImageToRgbaOptions = {}): RgbaImage {
   checkImageArray(image);
+  checkDomain(options.domain);
+  const scale = checkScale(options.scale);
   const [low, high] = options.domain ?? valueRange(image.values);
   const span = high - low;
   const out = createRgbaImage(image.width, image.height);
@@ -34,7 +43,7 @@ export function imageToRgba(image: ImageArray, options: ImageToRgbaOptions = {})
     }
     out.data[pixel * 4 + 3] = 255;
   }
-  return upscaleNearest(out, options.scale ?? 1);
+  return upscaleNearest(out, scale);
 }
 
 /**
@@ -98,6 +107,17 @@ export interface OverlayOptions extends HeatmapOptions {
   imageDomain?: readonly [number, number];
 }
 
+/** An opacity option (`name` says which): a number in [0, 1], default 0.5. */
+export function checkOpacity(opacity: number | undefined, name = 'opacity'): number {
+  if (opacity === undefined) return 0.5;
+  if (typeof opacity !== 'number' || !(opacity >= 0 && opacity <= 1)) {
+    throw new RangeError(
+      `${name} must be a number from 0 (image only) to 1 (map only), got ${String(opacity)}`,
+    );
+  }
+  return opacity;
+}
+
 /**
  * The map, coloured, blended over an image (the mean training image, or any
  * single image): out = (1 - a) * image + a * colour, rounded. A map of another
@@ -108,12 +128,14 @@ export function overlayHeatmap(
   map: ScalarMap,
   options: OverlayOptions = {},
 ): RgbaImage {
+  const opacity = checkOpacity(options.opacity);
+  const scale = checkScale(options.scale);
+  checkDomain(options.imageDomain, 'imageDomain');
   const base = imageToRgba(image, { domain: options.imageDomain });
   const fitted = resizeMap(map, image.height, image.width);
   const normalized = normalizeMap(fitted, options);
   const table = colormapTable(options.colormap ?? 'viridis');
   const darker = options.darkerIsMoreImportant ?? false;
-  const opacity = Math.min(1, Math.max(0, options.opacity ?? 0.5));
   for (let pixel = 0; pixel < normalized.length; pixel++) {
     const t = normalized[pixel]!;
     if (Number.isNaN(t)) continue;
@@ -126,5 +148,5 @@ export function overlayHeatmap(
       );
     }
   }
-  return upscaleNearest(base, options.scale ?? 1);
+  return upscaleNearest(base, scale);
 }

@@ -79,6 +79,7 @@ export function sampleRunReport(): RunReport {
       },
       { caption: 'test image 42', image: stripedImage(9), trueClass: 0, predictedClass: 1 },
     ],
+    gradCamLayer: 'block4.relu',
     sensitivity: [
       { parameter: 'K', value: 32, accuracy: 0.76, accuracyStd: 0.02 },
       { parameter: 'K', value: 64, accuracy: 0.78, accuracyStd: 0.015 },

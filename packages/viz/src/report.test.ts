@@ -35,6 +35,7 @@ describe('report.html', () => {
       'after learning',
       'map on the mean image',
       'Grad-CAM (this prediction)',
+      'Grad-CAM of the predicted class at layer <code>block4.relu</code>',
       'severe',
     ]) {
       expect(html).toContain(text);
@@ -139,5 +140,12 @@ describe('files (Node)', () => {
     expect(decodeNpy(readFileSync(paths.npy))).toEqual({ shape: [2, 3], values: map.values });
     const bare = await writeAttentionMap(join(directory, 'bare'), map, { withoutColorBar: true });
     expect(decodePng(readFileSync(bare.png)).width).toBe(3);
+  });
+
+  it('refuses an overlay opacity outside [0, 1], naming the report field', async () => {
+    const report = { ...sampleRunReport(), display: { overlayOpacity: Number.NaN } };
+    await expect(renderReportHtml(report, { imageToDataUri: pngDataUri })).rejects.toThrow(
+      /^display\.overlayOpacity must be a number from 0 .*got NaN$/,
+    );
   });
 });

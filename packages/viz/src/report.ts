@@ -13,7 +13,7 @@ import type { ColormapName } from './colormap.js';
 import { escapeXml, renderColorBarSvg, renderHeatmap, valueRange } from './heatmap.js';
 import type { ImageArray, RgbaImage, ScalarMap } from './image.js';
 import type { LocalAttentionLevel } from './local-maps.js';
-import { imageToRgba, overlayHeatmap } from './overlay.js';
+import { checkOpacity, imageToRgba, overlayHeatmap } from './overlay.js';
 
 /** Metrics of one class; computed from the confusion matrix when a report has none. */
 export interface PerClassMetrics {
@@ -72,6 +72,8 @@ export interface RunReport {
   /** The mean training image the map is overlaid on. */
   meanImage?: ImageArray;
   examples?: readonly ReportExample[];
+  /** The layer the examples' Grad-CAM explains (named in the examples section). */
+  gradCamLayer?: string;
   /** Results of a sensitivity study over K, lambda and E. */
   sensitivity?: readonly SensitivityRecord[];
   display?: {
@@ -194,7 +196,7 @@ export async function renderReportHtml(
   const toUri = options.imageToDataUri;
   const colormap = report.display?.colormap ?? 'viridis';
   const darkerIsMoreImportant = report.display?.darkerIsMoreImportant ?? false;
-  const opacity = report.display?.overlayOpacity ?? 0.5;
+  const opacity = checkOpacity(report.display?.overlayOpacity, 'display.overlayOpacity');
   const sections: string[] = [];
 
   const summary = Object.entries(report.summary)
@@ -288,8 +290,11 @@ export async function renderReportHtml(
           : '';
       return `<h3>${escapeHtml(example.caption)}${labels}</h3><div class="row">${parts.join('')}</div>`;
     });
+    const layerNote = report.gradCamLayer
+      ? `<p class="muted">Grad-CAM of the predicted class at layer <code>${escapeHtml(report.gradCamLayer)}</code>.</p>`
+      : '';
     sections.push(
-      `<section id="examples"><h2>Examples: global map and Grad-CAM</h2>${rows.join('')}</section>`,
+      `<section id="examples"><h2>Examples: global map and Grad-CAM</h2>${layerNote}${rows.join('')}</section>`,
     );
   }
 
