@@ -1,21 +1,34 @@
 import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { decodeImage, preprocessImage } from '@gsa/data';
+import type { ColormapName, ImageArray, ScalarMap } from '@gsa/viz';
 import { overlayHeatmap } from '@gsa/viz';
 import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
 import type { TrainConfig } from './config.js';
 import { CliError, UsageError } from './errors.js';
 import { firstChannels, type TrainedRun } from './train-run.js';
 
-/** The run directory's human-facing files: the map as PNG and .npy, and report.html. */
+/** How maps are drawn: `--colormap` and `--darker-is-important` of `gsa train` and `gsa map`. */
+export interface MapDisplay {
+  colormap?: ColormapName;
+  /** The paper's figures: darker = more important. Default: brighter = more important. */
+  darkerIsMoreImportant?: boolean;
+}
+
+/**
+ * The run directory's human-facing files: the map as PNG, SVG (colour bar
+ * with its values) and .npy, and report.html.
+ */
 export async function writeRunArtifacts(
   directory: string,
   config: TrainConfig,
   run: TrainedRun,
+  display: MapDisplay = {},
 ): Promise<void> {
   const [height, width, channels] = run.shape;
   const map = run.result.map;
-  if (map) await writeAttentionMap(join(directory, 'attention-map'), map);
+  const before = run.result.initialMap;
+  if (map) await writeAttentionMap(join(directory, 'attention-map'), map, display);
   await writeRunReport(join(directory, 'report.html'), {
     title: `gsa run: ${config.attention} attention, ${config.backbone}`,
     createdAt: new Date().toISOString(),
@@ -44,7 +57,11 @@ export async function writeRunArtifacts(
     ...(config.attention !== 'none' ? { cutoffEpoch: config.cutoff } : {}),
     confusionMatrix: run.summary.test.confusionMatrix,
     ...(map ? { attentionMap: map } : {}),
+    // "before learning" beside it, on one scale (the paper's Fig. 4).
+    ...(map && before ? { attentionMapBefore: before } : {}),
     ...(run.examples ? { examples: run.examples } : {}),
+    ...(run.gradCamLayer ? { gradCamLayer: run.gradCamLayer } : {}),
+    display,
     meanImage: {
       height,
       width,
@@ -76,51 +93,82 @@ export function exportModel(runDirectory: string, out: string, force: boolean): 
   rmSync(temporary, { recursive: true, force: true });
 }
 
-/** Writes the run's map as attention-map.png/.npy (and an overlay on `overlay`); returns the paths. */
-export async function renderRunMap(runDirectory: string, overlay?: string): Promise<string[]> {
+export interface RunMapOptions {
+  /** Also draw the map over this image (attention-overlay.png). */
+  overlay?: string;
+  /** Also write image | global map | Grad-CAM for this image (gradcam-<name>.png). */
+  gradcam?: string;
+  /** The layer Grad-CAM explains; default the backbone's last feature map. */
+  layer?: string;
+  display?: MapDisplay;
+  log?: (message: string) => void;
+}
+
+/**
+ * Writes the run's map as attention-map.png/.svg/.npy, and on request an
+ * overlay and a Grad-CAM panel; returns the paths written.
+ */
+export async function renderRunMap(
+  runDirectory: string,
+  options: RunMapOptions = {},
+): Promise<string[]> {
+  const display = options.display ?? {};
   const mapPath = join(runDirectory, 'attention-map.json');
-  if (!existsSync(mapPath)) {
+  const map = existsSync(mapPath)
+    ? (JSON.parse(readFileSync(mapPath, 'utf8')) as ScalarMap & { values: number[] })
+    : undefined;
+  if (!map && (options.overlay || !options.gradcam)) {
     throw new CliError(
       `${runDirectory} has no attention map.`,
-      'Vanilla runs (--attention none) learn no map; pass a run trained with global or l1.',
+      'Vanilla runs (--attention none) learn no map; pass a run trained with global or l1 (or ask for --gradcam IMAGE).',
     );
   }
-  const map = JSON.parse(readFileSync(mapPath, 'utf8')) as {
-    height: number;
-    width: number;
-    values: number[];
-  };
-  const written = await writeAttentionMap(join(runDirectory, 'attention-map'), map);
-  const paths = [written.png, written.npy];
-  if (overlay) {
-    let image;
-    try {
-      image = preprocessImage(
-        await decodeImage(overlay),
-        { size: [map.height, map.width] },
-        false,
-        overlay,
-      );
-    } catch (error) {
-      throw new CliError(
-        `Cannot read ${overlay}: ${(error as Error).message}`,
-        'gsa reads PNG, JPEG, TIFF and PGM images.',
-      );
-    }
+  const paths: string[] = [];
+  if (map) {
+    const written = await writeAttentionMap(join(runDirectory, 'attention-map'), map, display);
+    paths.push(written.png, written.svg, written.npy);
+  }
+  if (map && options.overlay) {
+    const image = await readImage(options.overlay, map.height, map.width);
     const path = join(runDirectory, 'attention-overlay.png');
-    await writePng(
-      path,
-      overlayHeatmap(
-        {
-          height: image.height,
-          width: image.width,
-          channels: image.channels === 3 ? 3 : 1,
-          values: image.data,
-        },
-        map,
-      ),
-    );
+    await writePng(path, overlayHeatmap(image, map, display));
     paths.push(path);
   }
+  if (options.gradcam) {
+    const { renderGradCamPanel } = await import('./grad-cam.js');
+    paths.push(
+      await renderGradCamPanel(runDirectory, options.gradcam, {
+        globalMap: map,
+        display,
+        ...(options.layer ? { layer: options.layer } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      }),
+    );
+  }
   return paths;
+}
+
+/** An image file as the renderers take it, resized to the map (no normalisation). */
+async function readImage(path: string, height: number, width: number): Promise<ImageArray> {
+  let image;
+  try {
+    image = preprocessImage(await decodeImage(path), { size: [height, width] }, false, path);
+  } catch (error) {
+    throw new CliError(
+      `Cannot read ${path}: ${(error as Error).message}`,
+      'gsa reads PNG, JPEG, TIFF and PGM images.',
+    );
+  }
+  return {
+    height: image.height,
+    width: image.width,
+    channels: image.channels === 3 ? 3 : 1,
+    values: image.data,
+  };
+}
+
+/** `gradcam-<image name>.png` in the run directory. */
+export function gradCamPanelPath(runDirectory: string, image: string): string {
+  const name = basename(image, extname(image)).replace(/[^A-Za-z0-9._-]+/g, '_');
+  return join(runDirectory, `gradcam-${name}.png`);
 }

@@ -5,7 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExperimentLedger } from '@gsa/experiments';
+import { colormapTable } from '@gsa/viz';
 import { decodePng } from '@gsa/viz/node';
+import {
+  describeInChromium,
+  expectReportRendersCleanly,
+} from '../../../packages/viz/src/report-in-chromium.fixture.js';
 
 const bin = fileURLToPath(new URL('../bin/gsa.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'gsa-cli-'));
@@ -102,6 +107,7 @@ describe('gsa', () => {
       'metrics.jsonl',
       'summary.json',
       'attention-map.png',
+      'attention-map.svg',
       'attention-map.npy',
       'report.html',
       'model/model.json',
@@ -123,9 +129,66 @@ describe('gsa', () => {
     });
     expect(readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
 
-    const map = gsa('map', '--run', run, '--overlay', join(data, 'img-0000.png'));
+    // The report: the map before and after learning on one scale, Grad-CAM beside the global map.
+    const html = readFileSync(join(run, 'report.html'), 'utf8');
+    for (const text of [
+      'before learning',
+      'after learning',
+      'Grad-CAM (this prediction)',
+      'Grad-CAM of the predicted class at layer <code>block4.relu</code>',
+      'test image 3',
+    ])
+      expect(html).toContain(text);
+    expect(html).not.toContain('test image 4');
+    // The SVG's colour bar is labelled with the map's min and max.
+    const { values } = JSON.parse(readFileSync(join(run, 'attention-map.json'), 'utf8')) as {
+      values: number[];
+    };
+    const [low, high] = [Math.min(...values), Math.max(...values)];
+    const labels = svgLabels(readFileSync(join(run, 'attention-map.svg'), 'utf8'));
+    expect(labels).toHaveLength(2);
+    expect(Math.abs(labels[0]! - high)).toBeLessThanOrEqual(Math.abs(high) * 5e-3);
+    expect(Math.abs(labels[1]! - low)).toBeLessThanOrEqual(Math.abs(low) * 5e-3);
+    expect(low).toBeLessThan(high);
+
+    const map = gsa(
+      'map',
+      '--run',
+      run,
+      '--overlay',
+      join(data, 'img-0000.png'),
+      '--colormap',
+      'gray',
+      '--darker-is-important',
+    );
     expect(map.status).toBe(0);
     expect(map.stdout).toContain('attention-overlay.png');
+    expect(map.stdout).toContain('attention-map.svg');
+    // gray, darker = more important: the map's peak is black, its lowest pixel white.
+    const png = decodePng(readFileSync(join(run, 'attention-map.png')));
+    const pixel = (index: number) => {
+      const offset = (Math.floor(index / 16) * png.width + (index % 16)) * 4;
+      return Array.from(png.data.subarray(offset, offset + 3));
+    };
+    expect(pixel(values.indexOf(high))).toEqual([0, 0, 0]);
+    expect(pixel(values.indexOf(low))).toEqual([255, 255, 255]);
+    expect(readFileSync(join(run, 'attention-map.svg'), 'utf8')).toContain(
+      'darker = more important',
+    );
+
+    // Grad-CAM of the deployed model for one image: image | global map | Grad-CAM, 128 px each.
+    const image = join(data, 'img-0003.png');
+    const explained = gsa('map', '--run', run, '--gradcam', image, '--backend', 'cpu');
+    expect(explained.stderr).toMatch(/Grad-CAM of 'texture-\d+deg' .* at layer 'block4\.relu'/);
+    expect(explained.status).toBe(0);
+    const panelPath = join(run, 'gradcam-img-0003.png');
+    expect(explained.stdout.trim().split('\n')).toContain(panelPath);
+    const panel = decodePng(readFileSync(panelPath));
+    expect([panel.width, panel.height]).toEqual([3 * 128 + 2 * 4, 128]);
+    const wrongLayer = gsa('map', '--run', run, '--gradcam', image, '--layer', 'block9');
+    expect(wrongLayer.status).toBe(2);
+    expect(wrongLayer.stderr).toMatch(/has no layer 'block9'\. Its layers: .*block4\.relu/);
+    expect(wrongLayer.stderr).toContain("'block4.relu'");
 
     const exported = join(scratch, 'exported');
     expect(gsa('export', '--run', run, '--out', exported).status).toBe(0);
@@ -311,6 +374,9 @@ describe('gsa', () => {
       'wasm',
       '--out',
       run,
+      '--colormap',
+      'magma',
+      '--darker-is-important',
     ];
     await new Promise<void>((resolve, reject) => {
       const child = spawn(process.execPath, [bin, ...args], { env });
@@ -329,6 +395,18 @@ describe('gsa', () => {
     expect(
       readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n').length,
     ).toBeGreaterThanOrEqual(4);
+    // The initial map came back from the checkpoint: the report still shows "before learning".
+    expect(readFileSync(join(run, 'report.html'), 'utf8')).toContain('before learning');
+    // --colormap magma --darker-is-important: the map's peak takes magma's darkest colour.
+    const { values } = JSON.parse(readFileSync(join(run, 'attention-map.json'), 'utf8')) as {
+      values: number[];
+    };
+    const png = decodePng(readFileSync(join(run, 'attention-map.png')));
+    const peak = values.indexOf(Math.max(...values));
+    const offset = (Math.floor(peak / 16) * png.width + (peak % 16)) * 4;
+    expect(Array.from(png.data.subarray(offset, offset + 3))).toEqual(
+      Array.from(colormapTable('magma').subarray(0, 3)),
+    );
   });
 
   it.each([
@@ -365,6 +443,17 @@ describe('gsa', () => {
     [['worker'], 2, /Pass exactly one of --queue URL or --ledger FILE/],
     [['results', '/nonexistent/experiment'], 1, /holds no experiment ledger/],
     [['frobnicate'], 2, /unknown command 'frobnicate'/],
+    [
+      ['map', '--run', 'x', '--colormap', 'jet'],
+      2,
+      /argument 'jet' is invalid\. Allowed choices are viridis, magma, gray/,
+    ],
+    [
+      ['train', '--data', 'folder:DATA', '--colormap', 'rainbow'],
+      2,
+      /argument 'rainbow' is invalid\. Allowed choices are viridis, magma, gray/,
+    ],
+    [['map', '--run', 'x', '--layer', 'block4.relu'], 2, /pass --gradcam IMAGE with it/],
   ])('%j fails with exit %i and a clear message', (args, code, message) => {
     const result = gsa(
       ...args.map((arg) => arg.replace('DATA', data).replace(/^x$/, join(scratch, 'unused'))),
@@ -419,6 +508,16 @@ describe('gsa', () => {
       /global attention\s+test accuracy \d+\.\d%\s+map ROC-AUC vs true region \d\.\d{3}/,
     );
     expect(existsSync(join(scratch, 'demo', 'global-attention', 'report.html'))).toBe(true);
+  });
+});
+
+describeInChromium('report.html of a real `gsa train` in headless Chromium', (browser) => {
+  it('renders with no console errors, no network requests, and is not blank', async () => {
+    // The run of 'train -> map -> export -> predict'; trained here when that test was filtered out.
+    const run = join(scratch, 'run');
+    if (!existsSync(join(run, 'report.html'))) expect(tinyTrain(run).status).toBe(0);
+    // Map before and after, the mean image and the map on it, 3 examples x (image, global map, Grad-CAM).
+    await expectReportRendersCleanly(browser(), join(run, 'report.html'), { minImages: 13 });
   });
 });
 
@@ -588,6 +687,11 @@ function doneCells(path: string): number {
   } finally {
     ledger.close();
   }
+}
+
+/** The numbers an SVG colour bar is labelled with, top (max) first. */
+function svgLabels(svg: string): number[] {
+  return [...svg.matchAll(/>(-?\d[\d.e+-]*)<\/text>/g)].map((match) => Number(match[1]));
 }
 
 function readdir(path: string): string[] {

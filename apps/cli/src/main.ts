@@ -4,8 +4,33 @@ import { createOutput, type Output } from './output.js';
 import { VERSION } from './version.js';
 import { numberFlag, rankFlag, resolveTrainConfig } from './config.js';
 import type { DemoOptions } from './demo.js';
+import type { ColormapName } from '@gsa/viz';
+import type { MapDisplay } from './artifacts.js';
 
 const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow'];
+/** Every colormap of @gsa/viz (the object makes the typecheck catch a missing one). */
+const COLORMAPS = Object.keys({ viridis: 0, magma: 0, gray: 0 } satisfies Record<ColormapName, 0>);
+
+/** `--colormap` and `--darker-is-important`, shared by `train` and `map`. */
+function addDisplayOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option('--colormap <name>', 'colours of the map PNG/SVG and report.html').choices(
+        COLORMAPS,
+      ),
+    )
+    .option(
+      '--darker-is-important',
+      "draw important pixels dark, as the paper's figures do (default: brighter = more important)",
+    );
+}
+
+function displayFrom(options: { colormap?: string; darkerIsImportant?: boolean }): MapDisplay {
+  return {
+    ...(options.colormap ? { colormap: options.colormap as ColormapName } : {}),
+    ...(options.darkerIsImportant ? { darkerIsMoreImportant: true } : {}),
+  };
+}
 
 /** Runs the CLI on `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -44,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       await runDemo(options, output);
     });
 
-  program
+  const train = program
     .command('train')
     .description(
       'train a backbone with global attention, the L1 baseline, or none (vanilla) on your data',
@@ -110,13 +135,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'the run directory (default runs/<attention>-<backbone>-seed<s>)')
     .option('--config <file>', 'YAML or JSON settings; flags override them')
     .option('--resume', 'continue the run in --out from its last checkpoint')
-    .option('--force', 'overwrite a non-empty --out')
+    .option('--force', 'overwrite a non-empty --out');
+  addDisplayOptions(train)
     .addHelpText(
       'after',
-      '\nExamples:\n  gsa train --data medmnist:pneumoniamnist.npz --backbone smallcnn --epochs 20 --out runs/pneumonia\n  gsa train --config train.yaml --seed 3 --resume\n',
+      "\nExamples:\n  gsa train --data medmnist:pneumoniamnist.npz --backbone smallcnn --epochs 20 --out runs/pneumonia\n  gsa train --config train.yaml --seed 3 --resume\n  gsa train --data folder:data/synth --colormap gray --darker-is-important   # the paper's figures\n\nThe run directory gets attention-map.png/.svg/.npy (the SVG's colour bar is labelled with the map's\nmin and max) and report.html: the map before and after learning, and Grad-CAM of the first test images.\n",
     )
     .action(async (options: TrainFlags, command: Command) => {
-      const { config: configFile, resume, force, ...flags } = options;
+      const { config: configFile, resume, force, colormap, darkerIsImportant, ...flags } = options;
       // Commander fills in --no-group-split's default; only a flag given by the user overrides the config file.
       if (command.getOptionValueSource('groupSplit') === 'default') delete flags.groupSplit;
       const config = resolveTrainConfig(flags, configFile);
@@ -126,7 +152,15 @@ export async function main(argv: string[]): Promise<number> {
         resume: resume ?? false,
         force: force ?? false,
       });
-      await writeRunArtifacts(config.out, config, run);
+      await writeRunArtifacts(
+        config.out,
+        config,
+        run,
+        displayFrom({
+          ...(typeof colormap === 'string' ? { colormap } : {}),
+          darkerIsImportant: darkerIsImportant === true,
+        }),
+      );
       output.result(
         `test accuracy ${(run.summary.testAccuracy * 100).toFixed(2)}% (${config.attention}, ${config.backbone}); run directory ${config.out}`,
       );
@@ -202,14 +236,48 @@ export async function main(argv: string[]): Promise<number> {
       );
     });
 
-  program
+  const map = program
     .command('map')
-    .description("render a run's attention map (PNG, .npy), optionally over an image")
+    .description(
+      "render a run's attention map (PNG, SVG with a labelled colour bar, .npy), optionally over an image, and Grad-CAM for an image",
+    )
     .requiredOption('--run <dir>', 'a run directory')
-    .option('--overlay <image>', 'also draw the map over this image')
-    .action(async (options: { run: string; overlay?: string }) => {
+    .option('--overlay <image>', 'also draw the map over this image (attention-overlay.png)')
+    .option(
+      '--gradcam <image>',
+      "also write image | global map | Grad-CAM of the run's model for this image (gradcam-<image>.png)",
+    )
+    .option(
+      '--layer <name>',
+      "the layer Grad-CAM explains (default: the backbone's last feature map, e.g. block4.relu for smallcnn)",
+    )
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend for --gradcam')
+        .choices(BACKENDS)
+        .default('auto'),
+    );
+  addDisplayOptions(map)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gsa map --run runs/synth --overlay data/synth/img-0000.png\n  gsa map --run runs/synth --colormap gray --darker-is-important\n  gsa map --run runs/synth --gradcam data/synth/img-0003.png [--layer block3.relu]\n',
+    )
+    .action(async (options: MapFlags) => {
+      if (options.layer !== undefined && options.gradcam === undefined)
+        throw new UsageError('--layer chooses the Grad-CAM layer: pass --gradcam IMAGE with it.');
+      if (options.gradcam !== undefined) {
+        const { useBackend } = await import('@gsa/backends');
+        await useBackend(options.backend as 'auto', {
+          log: output.verbose ? output.note : undefined,
+        });
+      }
       const { renderRunMap } = await import('./artifacts.js');
-      const written = await renderRunMap(options.run, options.overlay);
+      const written = await renderRunMap(options.run, {
+        ...(options.overlay ? { overlay: options.overlay } : {}),
+        ...(options.gradcam ? { gradcam: options.gradcam } : {}),
+        ...(options.layer ? { layer: options.layer } : {}),
+        display: displayFrom(options),
+        log: output.note,
+      });
       output.result(written.join('\n'));
     });
 
@@ -446,6 +514,16 @@ interface TrainFlags extends Record<string, unknown> {
   config?: string;
   resume?: boolean;
   force?: boolean;
+}
+
+interface MapFlags {
+  run: string;
+  overlay?: string;
+  gradcam?: string;
+  layer?: string;
+  backend: string;
+  colormap?: string;
+  darkerIsImportant?: boolean;
 }
 
 interface ExperimentFlags {

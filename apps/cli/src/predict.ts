@@ -1,9 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@gsa/attention'; // registers FixedSpatialMap for loading
 import { existsSync } from 'node:fs';
-import { decodeImage, preprocessImage, type PreprocessOptions } from '@gsa/data';
+import {
+  decodeImage,
+  preprocessImage,
+  type PreprocessOptions,
+  type ProcessedImage,
+} from '@gsa/data';
 import { CliError } from './errors.js';
-import { loadModelFromDirectory, readModelInfo } from './model-files.js';
+import { loadModelFromDirectory, readModelInfo, type ModelInfo } from './model-files.js';
 
 export interface Prediction {
   image: string;
@@ -19,24 +24,9 @@ export async function predictImages(
   const info = readModelInfo(modelDirectory);
   const model = await loadModelFromDirectory(modelDirectory);
   const [height, width, channels] = info.inputShape;
-  const options: PreprocessOptions = {
-    size: [height, width],
-    scale: info.preprocessing?.scaled ?? true,
-    ...(info.preprocessing?.normalize ? { normalize: info.preprocessing.normalize } : {}),
-    channels: channels === 3 || channels === 1 ? channels : 'keep',
-  };
   const predictions: Prediction[] = [];
   for (const image of images) {
-    if (!existsSync(image)) throw new CliError(`No such image: ${image}`, 'Check the path.');
-    let processed;
-    try {
-      processed = preprocessImage(await decodeImage(image), options, false, image);
-    } catch (error) {
-      throw new CliError(
-        `Cannot read ${image}: ${(error as Error).message}`,
-        'gsa reads PNG, JPEG, TIFF and PGM images.',
-      );
-    }
+    const processed = await readImageForModel(info, image);
     const probabilities = tf.tidy(() =>
       tf
         .softmax(
@@ -58,6 +48,26 @@ export async function predictImages(
   }
   model.dispose();
   return predictions;
+}
+
+/** An image file preprocessed as the model's training images were (gsa.json), naming the file on failure. */
+export async function readImageForModel(info: ModelInfo, image: string): Promise<ProcessedImage> {
+  const [height, width, channels] = info.inputShape;
+  const options: PreprocessOptions = {
+    size: [height, width],
+    scale: info.preprocessing?.scaled ?? true,
+    ...(info.preprocessing?.normalize ? { normalize: info.preprocessing.normalize } : {}),
+    channels: channels === 3 || channels === 1 ? channels : 'keep',
+  };
+  if (!existsSync(image)) throw new CliError(`No such image: ${image}`, 'Check the path.');
+  try {
+    return preprocessImage(await decodeImage(image), options, false, image);
+  } catch (error) {
+    throw new CliError(
+      `Cannot read ${image}: ${(error as Error).message}`,
+      'gsa reads PNG, JPEG, TIFF and PGM images.',
+    );
+  }
 }
 
 export function formatPredictions(predictions: Prediction[]): string {

@@ -3,8 +3,8 @@ import '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
 import { useBackend, describeBackend, type BackendInfo } from '@gsa/backends';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { backboneDefinition, localAttentionMaps } from '@gsa/backbones';
-import { localAttentionLevelsForImage, type ReportExample } from '@gsa/viz';
+import { backboneDefinition, featureLayerName, localAttentionMaps } from '@gsa/backbones';
+import { gradCam, localAttentionLevelsForImage, type ReportExample } from '@gsa/viz';
 import { isLocalAttentionBackbone } from './experiment/results.js';
 import {
   DATASET_SPEC_SYNTAX,
@@ -54,9 +54,17 @@ export interface TrainedRun {
   /** The training set's mean image [H*W*C], for overlays. */
   meanImage: Float32Array;
   shape: [number, number, number];
-  /** Test images with a local-attention backbone's own maps (VGG-att3, ResAttNet). */
+  /**
+   * The first test images with Grad-CAM of the deployed model's prediction
+   * (and, for VGG-att3 / ResAttNet, the backbone's own per-image maps).
+   */
   examples?: ReportExample[];
+  /** The layer the examples' Grad-CAM explains: the backbone's last feature map. */
+  gradCamLayer?: string;
 }
+
+/** Test images shown with Grad-CAM in report.html. */
+const GRAD_CAM_EXAMPLES = 3;
 
 /** Loads a data SPEC, with a friendly error for each way it can fail. */
 export async function loadData(
@@ -184,9 +192,11 @@ export async function runTraining(
     );
   }
   const meanImage = (await tf.tidy(() => tf.mean(trainImages, 0)).data()) as Float32Array;
-  const examples = isLocalAttentionBackbone(config.backbone)
+  const localExamples = isLocalAttentionBackbone(config.backbone)
     ? await localAttentionExamples(backbone, testImages, test.labels, result.map)
     : undefined;
+  const explained = await gradCamExamples(deployed, backbone, testImages, test.labels, output);
+  const examples = mergeExamples(localExamples, explained?.examples);
   const history = result.history;
   const best = history.reduce(
     (a, b) => ((b.evaluation?.accuracy ?? 0) > (a.evaluation?.accuracy ?? 0) ? b : a),
@@ -227,7 +237,68 @@ export async function runTraining(
     meanImage,
     shape: [height, width, channels],
     ...(examples ? { examples } : {}),
+    ...(explained ? { gradCamLayer: explained.layerName } : {}),
   };
+}
+
+/**
+ * Grad-CAM of the deployed model (map baked in) for the first test images, at
+ * the backbone's last feature map. A model Grad-CAM cannot replay costs the
+ * report its Grad-CAM panels, never the run: it is noted and left out.
+ */
+async function gradCamExamples(
+  deployed: LayersModel,
+  backbone: LayersModel,
+  images: tf.Tensor4D,
+  labels: Int32Array,
+  output: Output,
+  count = GRAD_CAM_EXAMPLES,
+): Promise<{ layerName: string; examples: ReportExample[] } | undefined> {
+  const [total, height, width, channels] = images.shape;
+  const examples: ReportExample[] = [];
+  let layerName = '';
+  try {
+    layerName = featureLayerName(backbone);
+    for (let index = 0; index < Math.min(count, total); index++) {
+      const image = tf.slice(images, [index, 0, 0, 0], [1, height, width, channels]);
+      try {
+        const cam = gradCam(deployed, image, { layerName });
+        const pixels = (await image.data()) as Float32Array;
+        examples.push({
+          caption: `test image ${index + 1}`,
+          image: {
+            height,
+            width,
+            channels: channels === 3 ? 3 : 1,
+            values: firstChannels(pixels, channels),
+          },
+          gradCam: cam.map,
+          trueClass: labels[index]!,
+          predictedClass: cam.classIndex,
+        });
+      } finally {
+        image.dispose();
+      }
+    }
+  } catch (error) {
+    output.note(
+      `gsa: report.html has no Grad-CAM (layer '${layerName}'): ${(error as Error).message}`,
+    );
+    return undefined;
+  }
+  return { layerName, examples };
+}
+
+/** Grad-CAM joins the local-attention examples of the same test images. */
+function mergeExamples(
+  local: ReportExample[] | undefined,
+  explained: ReportExample[] | undefined,
+): ReportExample[] | undefined {
+  if (!local) return explained;
+  if (!explained) return local;
+  return local.map((example, index) =>
+    explained[index]?.gradCam ? { ...example, gradCam: explained[index].gradCam } : example,
+  );
 }
 
 /**

@@ -120,8 +120,9 @@ export async function trainOnSplit(
       try {
         await loadWeights(backbone, settings.pretrained);
       } catch (error) {
+        // @gsa/backbones names the file or URL and what went wrong.
         throw new CliError(
-          `Cannot load the weights ${settings.pretrained}: ${(error as Error).message}`,
+          (error as Error).message,
           'Pass a tfjs model.json or a torchvision safetensors file for this backbone (see @gsa/backbones).',
         );
       }
