@@ -1,4 +1,5 @@
-// Shared ESLint flat config: typescript-eslint's recommended type-aware rules.
+// Shared ESLint flat config: typescript-eslint's recommended rules, plus the
+// type-aware promise rules (an unawaited promise loses its error and its order).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -14,6 +15,14 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
+    },
+  },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: process.cwd() } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
     },
   },
   {

@@ -218,7 +218,7 @@ export function mountClassify(root: HTMLElement, options: { wasmPaths: string })
   };
   modelInput.addEventListener('change', () => void load(modelInput.files));
   folderInput.addEventListener('change', () => void load(folderInput.files));
-  imageInput.addEventListener('change', async () => {
+  const classify = async (): Promise<void> => {
     const file = imageInput.files?.[0];
     if (!file || !loaded) return;
     try {
@@ -243,6 +243,7 @@ export function mountClassify(root: HTMLElement, options: { wasmPaths: string })
     } catch (error) {
       status.textContent = `Error: ${error instanceof Error ? error.message : String(error)}`;
     }
-  });
+  };
+  imageInput.addEventListener('change', () => void classify());
   return () => loaded?.model.dispose();
 }
