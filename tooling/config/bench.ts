@@ -92,9 +92,17 @@ export function runInChildren<R>(options: {
   args?: readonly string[];
   timeoutMs?: number;
   failed: (run: string, reason: string) => R;
+  /** Called as each run ends (progress for long benchmarks). */
+  onResult?: (result: R) => void;
 }): R[] {
-  const { script, runs, args = [], timeoutMs = 30 * 60_000, failed } = options;
+  const { script, runs, args = [], timeoutMs = 30 * 60_000, failed, onResult } = options;
   return runs.map((run) => {
+    const result = runOne(run);
+    onResult?.(result);
+    return result;
+  });
+
+  function runOne(run: string): R {
     progress(`${run} ...`);
     const outcome = spawnSync(
       process.execPath,
@@ -109,5 +117,5 @@ export function runInChildren<R>(options: {
       : ((outcome.stderr || outcome.stdout || String(outcome.error)).trim().split('\n').pop() ??
         'no result');
     return failed(run, reason);
-  });
+  }
 }

@@ -28,11 +28,19 @@
 import '@tensorflow/tfjs-layers'; // registers the gradients in Node
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, useBackend } from '@gsa/backends';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  answerParent,
+  childRun,
+  median,
+  peakRssMiB,
+  printTable,
+  progress,
+  runInChildren,
+  writeBenchReport,
+} from '@gsa/tooling/bench';
 import { countParameters, createBackbone } from '../src/index.js';
 
 interface RunResult {
@@ -86,12 +94,6 @@ function defaultRuns(): string[] {
     ...ALL.map((name) => `${name}@64`),
     ...ALL.filter((name) => large || SMALL_AT_224.includes(name)).map((name) => `${name}@224`),
   ];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 async function child(run: string): Promise<RunResult> {
@@ -166,8 +168,14 @@ async function child(run: string): Promise<RunResult> {
     medianMs: Math.round(median(times)),
     minMs: Math.round(Math.min(...times)),
     steps,
-    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    peakRssMiB: peakRssMiB(),
   };
+}
+
+/** The record of a run that ended in an error. */
+function failed(run: string, error: string): RunResult {
+  const [backbone, size] = run.split('@') as [string, string];
+  return { run, backbone, size: Number(size), error };
 }
 
 function parent(): void {
@@ -175,32 +183,16 @@ function parent(): void {
     .map((run) => run.trim())
     .filter(Boolean);
   const self = fileURLToPath(import.meta.url);
-  const timeout = Number(process.env.GSA_BENCH_TIMEOUT_S ?? 600) * 1000;
-  const results: RunResult[] = [];
-  for (const run of runs) {
-    process.stderr.write(`bench: ${run} ...\n`);
-    const [backbone, size] = run.split('@') as [string, string];
-    const outcome = spawnSync(process.execPath, [...process.execArgv, self, '--child', run], {
-      encoding: 'utf8',
-      env: process.env,
-      timeout,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    const line = outcome.stdout?.split('\n').find((text) => text.startsWith('RESULT '));
-    if (line) {
-      const result = JSON.parse(line.slice('RESULT '.length)) as RunResult;
-      results.push(result);
-      process.stderr.write(
-        `  ${result.medianMs ?? '-'} ms/step, ${result.peakRssMiB ?? '-'} MiB${result.error ? `, ${result.error}` : ''}\n`,
-      );
-    } else {
-      const reason =
-        outcome.error?.message ??
-        (outcome.stderr || outcome.stdout || 'no result').trim().split('\n').pop()!.slice(0, 200);
-      results.push({ run, backbone, size: Number(size), error: reason });
-      process.stderr.write(`  ${reason}\n`);
-    }
-  }
+  const results = runInChildren<RunResult>({
+    script: self,
+    runs,
+    timeoutMs: Number(process.env.GSA_BENCH_TIMEOUT_S ?? 600) * 1000,
+    failed,
+    onResult: (result) =>
+      progress(
+        `  ${result.medianMs ?? '-'} ms/step, ${result.peakRssMiB ?? '-'} MiB${result.error ? `, ${result.error}` : ''}`,
+      ),
+  });
   const rows = results.map((result) => [
     result.backbone,
     `${result.size}x${result.size}`,
@@ -221,50 +213,24 @@ function parent(): void {
     'peak RSS MiB',
     'note',
   ];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  const format = (row: string[]) =>
-    row
-      .map((cell, column) => cell.padEnd(widths[column]!))
-      .join('  ')
-      .trimEnd();
   const backend = results.find((result) => result.backend)?.backend ?? 'wasm';
   console.log(
     `\nTraining step on ${backend}: batch ${BATCH}, ${CLASSES} classes, sigmoid map x image, cross-entropy, Adam (${availableParallelism()} cores; median of ${results[0]?.steps ?? '-'} step(s) after a warm-up)`,
   );
-  console.log(format(header));
-  console.log(widths.map((width) => '-'.repeat(width)).join('  '));
-  for (const row of rows) console.log(format(row));
-  const out = resolve(
-    process.env.GSA_BENCH_OUT ?? resolve(dirname(self), '../bench-results/train-step.json'),
-  );
-  mkdirSync(dirname(out), { recursive: true });
-  const report = {
+  printTable(header, rows);
+  const out = writeBenchReport(dirname(self), 'train-step.json', {
     benchmark: 'backbones-train-step',
     date: new Date().toISOString(),
     cores: availableParallelism(),
     batch: BATCH,
     classes: CLASSES,
     results,
-  };
-  writeFileSync(`${out}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(`${out}.tmp`, out);
+  });
   console.log(`\nwritten: ${out}`);
 }
 
-const childIndex = process.argv.indexOf('--child');
-if (childIndex >= 0) {
-  const run = process.argv[childIndex + 1]!;
-  try {
-    console.log(`RESULT ${JSON.stringify(await child(run))}`);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const [backbone, size] = run.split('@') as [string, string];
-    console.log(
-      `RESULT ${JSON.stringify({ run, backbone, size: Number(size), error: message.split('\n')[0] })}`,
-    );
-  }
+if (childRun()) {
+  await answerParent(child, failed);
   process.exit(0);
 } else {
   parent();
