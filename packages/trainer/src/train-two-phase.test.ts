@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithBackends } from '@gsa/backends/testing';
+import { settleBatchNormStatistics } from './settle-batch-norm.js';
 import { trainTwoPhase, TrainingDivergedError, type AttentionSetup } from './train-two-phase.js';
 import { attentionSetup, tinyBackbone, tinyData } from './test-support.fixture.js';
 import type { EpochMetrics } from './types.js';
@@ -249,6 +250,55 @@ describe('trainTwoPhase on cpu', () => {
     expect(result.initialMap).toBeUndefined();
     backbone.dispose();
     data.images.dispose();
+  });
+
+  it('evaluates with precise batch norm: training is unchanged, evaluation uses settled statistics', async () => {
+    const data = tinyData(24, 3);
+    const evaluationSet = tinyData(12, 9);
+    const train = async (preciseBatchNormImages: number) => {
+      const backbone = tinyBackbone(5, 1, 2, true);
+      const result = await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        evaluation: evaluationSet,
+        attention: { mode: 'none' },
+        epochs: 3,
+        cutoffEpoch: 0,
+        batchSize: 8,
+        learningRate: 0.05,
+        seed: 2,
+        preciseBatchNormImages,
+      });
+      return { backbone, history: result.history };
+    };
+    const lagging = await train(0);
+    const precise = await train(1024);
+    // Only the moving statistics differ: every training loss is identical.
+    expect(precise.history.map((epoch) => epoch.trainLoss)).toEqual(
+      lagging.history.map((epoch) => epoch.trainLoss),
+    );
+    expect(precise.history.at(-1)!.evaluation!.loss).not.toBeCloseTo(
+      lagging.history.at(-1)!.evaluation!.loss,
+      6,
+    );
+    // The last evaluation used statistics equal to one settled pass over the training images.
+    const reference = tinyBackbone(5, 1, 2, true);
+    reference.setWeights(lagging.backbone.getWeights());
+    await settleBatchNormStatistics(reference, data.images, undefined, { batchSize: 8 });
+    const loss = (model: typeof reference) =>
+      tf.tidy(
+        () =>
+          tf.losses
+            .softmaxCrossEntropy(
+              tf.oneHot(tf.tensor1d(evaluationSet.labels as number[], 'int32'), 2),
+              model.predict(evaluationSet.images) as tf.Tensor2D,
+            )
+            .dataSync()[0]!,
+      );
+    expect(loss(reference)).toBeCloseTo(precise.history.at(-1)!.evaluation!.loss, 4);
+    for (const model of [lagging.backbone, precise.backbone, reference]) model.dispose();
+    tf.dispose([data.images, evaluationSet.images]);
   });
 
   it('is deterministic: the same seed gives identical metrics', async () => {

@@ -7,6 +7,7 @@ import { PyTorchAdam, type ParameterGroup } from './adam.js';
 import type * as CheckpointFiles from './checkpoint.js';
 import type { Checkpoint, SavedArray } from './checkpoint.js';
 import { epochPermutation } from './permutation.js';
+import { batchNormLayers, settleBatchNormStatistics } from './settle-batch-norm.js';
 import type { EpochMetrics, TrainingCallback } from './types.js';
 
 /**
@@ -86,6 +87,15 @@ export interface TwoPhaseOptions {
   signal?: AbortSignal;
   /** Evaluation batch size; default the training batch size. */
   evaluationBatchSize?: number;
+  /**
+   * Before each evaluation, batch norm's moving statistics are set to the
+   * average of the batch statistics over up to this many training images,
+   * spread evenly over the set ("precise batch norm"; training itself is
+   * unaffected). Fast, short runs otherwise evaluate with moving averages that
+   * lag the weights, sometimes at chance level. 0 keeps the moving averages,
+   * as PyTorch's `model.eval()` does. Default 1024; no cost without batch norm.
+   */
+  preciseBatchNormImages?: number;
   log?: (message: string) => void;
 }
 
@@ -340,6 +350,15 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       if (stopReason !== undefined && stopReason === 'interrupted') break; // mid-epoch: keep the last full epoch's checkpoint
       const mapForEpoch =
         frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
+      if (options.evaluation && settings.preciseBatchNormImages > 0) {
+        await settleForEvaluation(
+          backbone,
+          options.train.images,
+          mapForEpoch,
+          settings.preciseBatchNormImages,
+          settings.batchSize,
+        );
+      }
       const evaluation = options.evaluation
         ? await evaluate(
             backbone,
@@ -479,6 +498,35 @@ function createMapSource(
   };
 }
 
+/** Precise batch norm on up to `limit` training images, evenly spaced through the set. */
+async function settleForEvaluation(
+  backbone: LayersModel,
+  images: tf.Tensor4D,
+  map: tf.Tensor4D | undefined,
+  limit: number,
+  batchSize: number,
+): Promise<void> {
+  if (batchNormLayers(backbone).length === 0) return;
+  const count = images.shape[0];
+  const subset =
+    count <= limit
+      ? images
+      : tf.tidy(() =>
+          tf.gather(
+            images,
+            tf.tensor1d(
+              Int32Array.from({ length: limit }, (_, i) => Math.floor((i * count) / limit)),
+              'int32',
+            ),
+          ),
+        );
+  try {
+    await settleBatchNormStatistics(backbone, subset, map, { batchSize });
+  } finally {
+    if (subset !== images) subset.dispose();
+  }
+}
+
 async function evaluate(
   backbone: LayersModel,
   data: LabelledImages,
@@ -545,6 +593,7 @@ interface ValidatedOptions extends TwoPhaseOptions {
   decoupledWeightDecay: boolean;
   seed: number;
   evaluationBatchSize: number;
+  preciseBatchNormImages: number;
 }
 
 function validate(options: TwoPhaseOptions): ValidatedOptions {
@@ -557,6 +606,9 @@ function validate(options: TwoPhaseOptions): ValidatedOptions {
   positiveInteger(epochs, 'epochs');
   positiveInteger(batchSize, 'batchSize');
   positiveInteger(numClasses, 'numClasses');
+  const precise = options.preciseBatchNormImages;
+  if (precise !== undefined && !(Number.isInteger(precise) && precise >= 0))
+    throw new RangeError(`preciseBatchNormImages must be a whole number >= 0, got ${precise}.`);
   if (!Number.isInteger(cutoffEpoch) || cutoffEpoch < 0 || cutoffEpoch > epochs) {
     throw new RangeError(
       `cutoffEpoch must be an integer from 0 to epochs (${epochs}), got ${cutoffEpoch}.`,
@@ -594,5 +646,6 @@ function validate(options: TwoPhaseOptions): ValidatedOptions {
     decoupledWeightDecay: options.decoupledWeightDecay ?? false,
     seed: options.seed ?? 0,
     evaluationBatchSize: options.evaluationBatchSize ?? batchSize,
+    preciseBatchNormImages: options.preciseBatchNormImages ?? 1024,
   };
 }

@@ -32,7 +32,8 @@ export interface TorchBatchNormArgs extends LayerArguments {
 export class TorchBatchNorm extends tfl.layers.Layer {
   static className = 'TorchBatchNorm';
   readonly epsilon: number;
-  readonly momentum: number;
+  /** Writable: precise batch norm (`settleBatchNormStatistics` in @gsa/trainer) sets it for one pass. */
+  momentum: number;
   readonly gammaInit: 'ones' | 'zeros';
   private gamma?: tfl.LayerVariable;
   private beta?: tfl.LayerVariable;
