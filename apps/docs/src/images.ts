@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   DataError,
   makeImageSet,
+  parseSplitName,
   preprocessImage,
+  sortClassNames,
   type ImageSet,
   type PreprocessOptions,
   type RawImage,
@@ -49,16 +51,6 @@ export interface FolderFile {
 }
 
 const IMAGE_FILE = /\.(png|jpe?g|webp|gif|bmp)$/i;
-const SPLITS: Record<string, SplitName> = {
-  train: 'train',
-  training: 'train',
-  val: 'val',
-  valid: 'val',
-  validation: 'val',
-  dev: 'val',
-  test: 'test',
-  testing: 'test',
-};
 
 /** Splits one CSV line (RFC 4180 quotes). */
 function csvFields(line: string): string[] {
@@ -132,14 +124,11 @@ export async function folderImageSet(
           path,
         );
       }
-      const splitValue = splitColumn >= 0 ? fields[splitColumn]?.toLowerCase() : undefined;
-      const split = splitValue ? SPLITS[splitValue] : undefined;
-      if (splitValue && !split) {
-        throw new DataError(
-          `${labelsEntry.path} line ${index + 2}: unknown split '${splitValue}' (train, val or test).`,
-          labelsEntry.path,
-        );
-      }
+      const splitValue = splitColumn >= 0 ? fields[splitColumn] : undefined;
+      // The same split names as the Node loaders, the same error for another one.
+      const split = splitValue
+        ? parseSplitName(splitValue, `${labelsEntry.path} line ${index + 2}`)
+        : undefined;
       rows.push({ path, label: fields[labelColumn] ?? '', ...(split ? { split } : {}) });
     }
   } else {
@@ -156,11 +145,8 @@ export async function folderImageSet(
       );
     }
   }
-  const classNames = [...new Set(rows.map((row) => row.label))].sort((a, b) =>
-    rows.every((row) => row.label !== '' && !Number.isNaN(Number(row.label)))
-      ? Number(a) - Number(b)
-      : a.localeCompare(b),
-  );
+  // Sorted as the Node loaders sort them, so class indices agree with `gsa train`'s.
+  const classNames = sortClassNames(rows.map((row) => row.label));
   const decoded = await Promise.all(
     rows.map((row) => decodeImageFile(byPath.get(row.path)!, row.path)),
   );

@@ -12,6 +12,7 @@ export type {
   SplitName,
 } from '../types.js';
 export { DataError } from '../errors.js';
+export { parseSplitName, sortClassNames } from '../sources/labels.js';
 export { decodePnm } from '../decode/pnm.js';
 export { resizeArea } from '../preprocess/resize-area.js';
 export {

@@ -10,6 +10,7 @@ import { DataError, listSome } from '../errors.js';
 import { checkLabelling, makeImageSet } from '../images/image-set.js';
 import { loadFiles, type LoadOptions } from '../images/load-files.js';
 import { summarizePreprocessing, type CropRect } from '../preprocess/preprocess.js';
+import { readIdList } from './medical-labels.js';
 import type { ImageSet, SplitName } from '../types.js';
 
 export type IdridTask = 'retinopathy' | 'edema';
@@ -115,23 +116,6 @@ function imageFolderFor(
   );
 }
 
-async function readRightEyes(source: Iterable<string> | string, root: string): Promise<string[]> {
-  if (typeof source !== 'string') return [...source];
-  const path = resolve(root, source);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new DataError(`cannot read right-eye list ${path}: ${(error as Error).message}`, path, {
-      cause: error,
-    });
-  }
-  return text
-    .split(/[\r\n,]+/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
-}
-
 /**
  * Loads IDRiD disease grading from its folder (the official layout, or any
  * folder holding the label CSVs and IDRiD_###.jpg images; CSVs and image
@@ -233,7 +217,8 @@ export async function loadIdrid(directory: string, options: IdridOptions = {}): 
   // Right eyes: by full id, or by bare name when that names a single image.
   const flip = new Set<string>();
   if (options.rightEyes !== undefined) {
-    const wanted = await readRightEyes(options.rightEyes, root);
+    // The list may also be comma-separated.
+    const wanted = await readIdList(options.rightEyes, root, 'right-eye list', /[\r\n,]+/);
     const byId = new Map(entries.map((entry) => [entry.id.toLowerCase(), entry.id]));
     const byName = new Map<string, string[]>();
     for (const entry of entries) {

@@ -154,10 +154,15 @@ export function tally(values: Iterable<string>): Record<string, number> {
   return counts;
 }
 
-/** Ids to flip: the ids themselves, or the path (relative to `root`) of a file with one per line. */
+/**
+ * Ids to flip: the ids themselves, or the path (relative to `root`) of a file
+ * with one per line (`separators` may add commas); `what` names the list in errors.
+ */
 export async function readIdList(
   source: Iterable<string> | string,
   root: string,
+  what = 'flip list',
+  separators: RegExp = /[\r\n]+/,
 ): Promise<string[]> {
   if (typeof source !== 'string') return [...source];
   const path = resolve(root, source);
@@ -165,12 +170,12 @@ export async function readIdList(
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new DataError(`cannot read flip list ${path}: ${(error as Error).message}`, path, {
+    throw new DataError(`cannot read ${what} ${path}: ${(error as Error).message}`, path, {
       cause: error,
     });
   }
   return text
-    .split(/[\r\n]+/)
+    .split(separators)
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'));
 }
