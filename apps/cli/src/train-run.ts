@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { useBackend, describeBackend, type BackendInfo } from '@gsa/backends';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { backboneDefinition, featureLayerName, localAttentionMaps } from '@gsa/backbones';
+import { binaryRocAuc } from '@gsa/eval';
 import { gradCam, localAttentionLevelsForImage, type ReportExample } from '@gsa/viz';
 import { isLocalAttentionBackbone } from './experiment/results.js';
 import {
@@ -224,7 +225,14 @@ export async function runTraining(
           },
         }
       : {}),
-    ...(options.mask && result.map ? { mapRocAuc: rocAuc(result.map.values, options.mask) } : {}),
+    ...(options.mask && result.map
+      ? {
+          mapRocAuc: binaryRocAuc(
+            result.map.values,
+            Array.from(options.mask, (value) => value > 0.5),
+          ),
+        }
+      : {}),
   };
   writeJsonAtomic(join(config.out, 'summary.json'), summary);
   training.dispose();
@@ -390,27 +398,6 @@ function evaluatePredictions(
       return { className, count, recall: count ? confusionMatrix[index]![index]! / count : 0 };
     }),
   };
-}
-
-/** ROC-AUC of map values against a 0/1 mask (ties count half), as scikit-learn computes it. */
-export function rocAuc(scores: Float32Array, mask: Float32Array): number {
-  const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]!);
-  let rankSum = 0;
-  let positives = 0;
-  for (let i = 0; i < order.length;) {
-    let j = i;
-    while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++;
-    const averageRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) {
-      if (mask[order[k]!]! > 0.5) {
-        rankSum += averageRank;
-        positives += 1;
-      }
-    }
-    i = j + 1;
-  }
-  const negatives = order.length - positives;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
 function round(value: number): number {

@@ -29,6 +29,7 @@ import {
   readImages,
   type PixelRepresentation,
 } from '@gsa/data';
+import { binaryRocAuc } from '@gsa/eval';
 import { settleBatchNormStatistics, trainTwoPhase, type AttentionSetup } from '../src/index.js';
 import {
   loadAverage,
@@ -38,7 +39,6 @@ import {
   peakRssMiB,
   printTable,
   progress,
-  rocAuc,
   round,
   standardDeviation,
   writeResult,
@@ -193,7 +193,17 @@ async function run(name: string, seed: number, pixels?: PixelRepresentation): Pr
     representation: name,
     seed,
     testAccuracy: accuracy,
-    ...(result.map ? { mapRocAuc: round(rocAuc(result.map.values, set.mask), 4) } : {}),
+    ...(result.map
+      ? {
+          mapRocAuc: round(
+            binaryRocAuc(
+              result.map.values,
+              Array.from(set.mask, (v) => v > 0.5),
+            ),
+            4,
+          ),
+        }
+      : {}),
     ...(phaseOne === undefined ? {} : { phaseOneSecondsPerEpoch: phaseOne }),
     phaseTwoSecondsPerEpoch: secondsOf(2)!,
     seconds: round(seconds, 1),

@@ -52,33 +52,6 @@ export function round(value: number, digits: number): number {
   return Math.round(value * scale) / scale;
 }
 
-/**
- * ROC-AUC of scores against a 0/1 mask (the probability that a pixel inside
- * the region scores above one outside, ties counting half), by ranks.
- */
-export function rocAuc(scores: Float32Array, mask: Float32Array): number {
-  if (scores.length !== mask.length)
-    throw new Error(`rocAuc: ${scores.length} scores but ${mask.length} mask values.`);
-  const order = Array.from(scores.keys()).sort((a, b) => scores[a]! - scores[b]!);
-  let positives = 0;
-  let positiveRankSum = 0;
-  for (let start = 0; start < order.length;) {
-    let end = start;
-    while (end + 1 < order.length && scores[order[end + 1]!] === scores[order[start]!]) end++;
-    const averageRank = (start + end) / 2 + 1; // ties share their mean rank
-    for (let i = start; i <= end; i++) {
-      if (mask[order[i]!]! > 0.5) {
-        positives++;
-        positiveRankSum += averageRank;
-      }
-    }
-    start = end + 1;
-  }
-  const negatives = order.length - positives;
-  if (positives === 0 || negatives === 0) return Number.NaN;
-  return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
-
 /** Writes a JSON result atomically under bench-results/ (or `GSA_BENCH_OUT`); returns the path. */
 export function writeResult(defaultName: string, result: unknown): string {
   return writeBenchReport(benchDirectory, defaultName, result);

@@ -12,19 +12,10 @@ import {
   readImages,
   stratifiedHoldout,
 } from '@gsa/data';
+import { binaryRocAuc } from '@gsa/eval';
 import { trainTwoPhase, type AttentionSetup } from './train-two-phase.js';
 
 const SIZE = 32;
-
-/** ROC-AUC of the map's values against the 0/1 mask. */
-function rocAuc(scores: Float32Array, mask: Float32Array): number {
-  const positives: number[] = [];
-  const negatives: number[] = [];
-  scores.forEach((score, index) => (mask[index]! > 0.5 ? positives : negatives).push(score));
-  let wins = 0;
-  for (const p of positives) for (const n of negatives) wins += p > n ? 1 : p === n ? 0.5 : 0;
-  return wins / (positives.length * negatives.length);
-}
 
 describe('trainTwoPhase on synthetic structured data (wasm)', () => {
   it('global attention localises the evidence region and is not behind vanilla', async () => {
@@ -72,7 +63,10 @@ describe('trainTwoPhase on synthetic structured data (wasm)', () => {
       lambda: 0.01,
     });
     const lastAccuracy = (history: typeof vanilla.history) => history.at(-1)!.evaluation!.accuracy;
-    const auc = rocAuc(global.map!.values, set.mask);
+    const auc = binaryRocAuc(
+      global.map!.values,
+      Array.from(set.mask, (value) => value > 0.5),
+    );
     expect(auc).toBeGreaterThanOrEqual(0.8);
     expect(lastAccuracy(global.history)).toBeGreaterThanOrEqual(lastAccuracy(vanilla.history));
     tf.dispose([train.images, test.images, representation.pixels, set.images as tf.Tensor]);
