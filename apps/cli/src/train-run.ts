@@ -17,7 +17,6 @@ import {
 } from '@gsa/data';
 import {
   deployableModel,
-  settleBatchNormStatistics,
   metricsJsonlWriter,
   progressCallback,
   type TwoPhaseResult,
@@ -174,8 +173,7 @@ export async function runTraining(
   const testImages = training.evaluationImages;
   const test = { labels: training.evaluationLabels };
 
-  // The moving batch-norm statistics lag the weights in short runs; let them catch up.
-  await settleBatchNormStatistics(backbone, trainImages, result.map, { batchSize: config.batch });
+  // trainTwoPhase returns the backbone with settled batch-norm statistics.
   const deployed = deployableModel(backbone, result.map);
   await saveModelToDirectory(deployed, join(config.out, 'model'));
   writeJsonAtomic(join(config.out, 'model', 'gsa.json'), {

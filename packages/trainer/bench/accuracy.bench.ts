@@ -30,7 +30,7 @@ import {
   type PixelRepresentation,
 } from '@gsa/data';
 import { binaryRocAuc } from '@gsa/eval';
-import { settleBatchNormStatistics, trainTwoPhase, type AttentionSetup } from '../src/index.js';
+import { trainTwoPhase, type AttentionSetup } from '../src/index.js';
 import {
   loadAverage,
   mean,
@@ -173,7 +173,6 @@ async function run(name: string, seed: number, pixels?: PixelRepresentation): Pr
     seed,
   });
   // Short runs leave the moving batch-norm statistics behind the weights.
-  if (batchNorm) await settleBatchNormStatistics(backbone, train.images, result.map, { passes: 2 });
   const map = result.map
     ? tf.tensor4d(result.map.values, [1, result.map.height, result.map.width, 1])
     : undefined;

@@ -297,6 +297,8 @@ describe('trainTwoPhase on cpu', () => {
             .dataSync()[0]!,
       );
     expect(loss(reference)).toBeCloseTo(precise.history.at(-1)!.evaluation!.loss, 4);
+    // ...and the backbone comes back with those statistics: ready to deploy as it is.
+    expect(loss(precise.backbone)).toBeCloseTo(loss(reference), 5);
     for (const model of [lagging.backbone, precise.backbone, reference]) model.dispose();
     tf.dispose([data.images, evaluationSet.images]);
   });

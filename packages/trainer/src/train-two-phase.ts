@@ -88,12 +88,14 @@ export interface TwoPhaseOptions {
   /** Evaluation batch size; default the training batch size. */
   evaluationBatchSize?: number;
   /**
-   * Before each evaluation, batch norm's moving statistics are set to the
-   * average of the batch statistics over up to this many training images,
-   * spread evenly over the set ("precise batch norm"; training itself is
-   * unaffected). Fast, short runs otherwise evaluate with moving averages that
-   * lag the weights, sometimes at chance level. 0 keeps the moving averages,
-   * as PyTorch's `model.eval()` does. Default 1024; no cost without batch norm.
+   * Before each evaluation and before returning, batch norm's moving
+   * statistics are set to the average of the batch statistics over up to this
+   * many training images, spread evenly over the set ("precise batch norm";
+   * training itself is unaffected), so the returned backbone is ready to
+   * evaluate or deploy. Fast, short runs otherwise evaluate with moving
+   * averages that lag the weights, sometimes at chance level. 0 keeps the
+   * moving averages, as PyTorch's `model.eval()` does. Default 1024; no cost
+   * without batch norm.
    */
   preciseBatchNormImages?: number;
   log?: (message: string) => void;
@@ -267,6 +269,19 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
   const phaseSeconds = { phase1: 0, phase2: 0 };
   let stopReason: string | undefined;
   const control = { stop: (reason: string) => void (stopReason ??= reason) };
+  let statisticsSettled = false;
+  /** Precise batch norm for the current weights (once per weight state). */
+  const settle = async (map: tf.Tensor4D | undefined): Promise<void> => {
+    if (statisticsSettled || settings.preciseBatchNormImages === 0) return;
+    await settleStatistics(
+      backbone,
+      options.train.images,
+      map,
+      settings.preciseBatchNormImages,
+      settings.batchSize,
+    );
+    statisticsSettled = true;
+  };
   const onAbort = () => control.stop('interrupted');
   options.signal?.addEventListener('abort', onAbort);
   if (options.signal?.aborted) control.stop('interrupted');
@@ -293,6 +308,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         log(`Epoch ${epoch}: the map is frozen; only the backbone trains from now on.`);
       }
       const started = performance.now();
+      statisticsSettled = false; // this epoch's steps move the weights
       const order = epochPermutation(count, seed, epoch);
       const trainable = phase === 1 ? optimizer.variables : backboneVariables;
       let lossSum = 0;
@@ -350,15 +366,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       if (stopReason !== undefined && stopReason === 'interrupted') break; // mid-epoch: keep the last full epoch's checkpoint
       const mapForEpoch =
         frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
-      if (options.evaluation && settings.preciseBatchNormImages > 0) {
-        await settleForEvaluation(
-          backbone,
-          options.train.images,
-          mapForEpoch,
-          settings.preciseBatchNormImages,
-          settings.batchSize,
-        );
-      }
+      if (options.evaluation) await settle(mapForEpoch);
       const evaluation = options.evaluation
         ? await evaluate(
             backbone,
@@ -395,6 +403,8 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     }
     for (const callback of callbacks) await callback.onTrainEnd?.(history, stopReason);
     const finalMap = frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
+    // The returned backbone is ready to evaluate or deploy: settled for its final weights.
+    await settle(finalMap);
     const map = finalMap
       ? { height, width, values: (await finalMap.data()) as Float32Array }
       : undefined;
@@ -499,7 +509,7 @@ function createMapSource(
 }
 
 /** Precise batch norm on up to `limit` training images, evenly spaced through the set. */
-async function settleForEvaluation(
+async function settleStatistics(
   backbone: LayersModel,
   images: tf.Tensor4D,
   map: tf.Tensor4D | undefined,
