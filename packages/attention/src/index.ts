@@ -27,6 +27,13 @@ export {
 export { PIXEL_CNN_ACTIVATIONS, type PixelCnnActivation } from './activations.js';
 export { applySpatialMap, attentionPenalty } from './spatial-map.js';
 export {
+  mapStatistics,
+  describeMapStatistics,
+  DECIDED_MARGIN,
+  FLAT_MAP_SPREAD,
+  type MapStatistics,
+} from './map-statistics.js';
+export {
   trainableVariables,
   minimizeWithGroups,
   type HasTrainableWeights,
