@@ -54,6 +54,7 @@ export {
   lowRankPixelRepresentation,
   exactPixelRepresentationBytes,
   type ExactOptions,
+  type RepresentationOptions,
   type LowRankOptions,
   type LowRankPixelRepresentation,
   type PixelRepresentation,

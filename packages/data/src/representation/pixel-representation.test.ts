@@ -135,8 +135,9 @@ describe('pixelRepresentation (exact)', () => {
     async (lazy) => {
       const set = setFrom(pixels, [6, 5, 2], lazy);
       const split = stratifiedHoldout(set.labels, { seed: 1, testFraction: 0.3 });
-      const p = await pixelRepresentation(set, split);
+      const p = await pixelRepresentation(set, split, { standardize: false });
       expect(p.kind).toBe('exact');
+      expect(p.standardized).toBe(false);
       expect(p.pixels.shape).toEqual([1, 6, 5, split.train.length * 2]);
       expect(p.ids).toEqual(split.train.map((i) => `img${i}`));
       const values = p.pixels.dataSync();
@@ -155,6 +156,35 @@ describe('pixelRepresentation (exact)', () => {
         [0, 1].map((c) => Array.from({ length: 30 }, (_, q) => pixels[image]![q * 2 + c]!).join()),
       );
       for (let k = 0; k < channelsOut; k++) expect(test).not.toContain(channel(k).join());
+      p.pixels.dispose();
+      dispose(set);
+    },
+  );
+
+  it.each([false, true])(
+    'standardises each image channel over its pixels by default (lazy: %s)',
+    async (lazy) => {
+      // Image 3's second channel is constant: it becomes zeros, not NaN.
+      const withConstant = pixels.map((image, i) =>
+        i === 3 ? image.map((value, q) => (q % 2 === 1 ? 0.7 : value)) : image,
+      );
+      const set = setFrom(withConstant, [6, 5, 2], lazy);
+      const train = [1, 3, 4, 8];
+      const p = await pixelRepresentation(set, { train });
+      expect(p.standardized).toBe(true);
+      const values = p.pixels.dataSync();
+      train.forEach((image, n) => {
+        for (let c = 0; c < 2; c++) {
+          const raw = Array.from({ length: 30 }, (_, q) => withConstant[image]![q * 2 + c]!);
+          const mean = raw.reduce((sum, value) => sum + value, 0) / 30;
+          const std = Math.sqrt(raw.reduce((sum, value) => sum + (value - mean) ** 2, 0) / 30);
+          const got = Array.from({ length: 30 }, (_, q) => values[q * 8 + n * 2 + c]!);
+          got.forEach((value, q) =>
+            expect(value).toBeCloseTo(std > 0 ? (raw[q]! - mean) / std : 0, 4),
+          );
+          if (image === 3 && c === 1) expect(got.every((value) => value === 0)).toBe(true);
+        }
+      });
       p.pixels.dispose();
       dispose(set);
     },
@@ -217,7 +247,7 @@ describeWithBackends('lowRankPixelRepresentation', () => {
     const result = await lowRankPixelRepresentation(
       set,
       { train },
-      { rank: 5, batchSize: 7, scaling: 'orthonormal' },
+      { rank: 5, batchSize: 7, scaling: 'orthonormal', standardize: false },
     );
     const total = s.reduce((sum, value) => sum + value ** 2, 0);
     const kept = s.slice(0, 5).reduce((sum, value) => sum + value ** 2, 0);
@@ -232,7 +262,7 @@ describeWithBackends('lowRankPixelRepresentation', () => {
     const target = await lowRankPixelRepresentation(
       set,
       { train },
-      { varianceTarget: 0.95, maxRank: 20 },
+      { varianceTarget: 0.95, maxRank: 20, standardize: false },
     );
     let r = 0;
     let cumulative = 0;
@@ -257,6 +287,7 @@ describeWithBackends('lowRankPixelRepresentation', () => {
         rank,
         scaling: 'orthonormal',
         batchSize: 10,
+        standardize: false,
       });
       const exact = Math.sqrt(
         spectrum.slice(rank).reduce((sum, value) => sum + Math.max(0, value), 0) / total,
@@ -277,6 +308,7 @@ describeWithBackends('lowRankPixelRepresentation', () => {
       rank: 8,
       oversampling: 30,
       scaling: 'orthonormal',
+      standardize: false,
     });
     const exact8 = Math.sqrt(
       spectrum.slice(8).reduce((sum, value) => sum + Math.max(0, value), 0) / total,
@@ -290,6 +322,40 @@ describeWithBackends('lowRankPixelRepresentation', () => {
     console.log(
       `low-rank vs exact SVD (${tf.getBackend()}, ${split.train.length} images of 16x16):\n  ${lines.join('\n  ')}`,
     );
+    (synthetic.images as tf.Tensor4D).dispose();
+  });
+});
+
+describe('lowRankPixelRepresentation of standardised images', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+  });
+
+  it('is the low-rank basis of the images standardised per channel (the exact P it approximates)', async () => {
+    const synthetic = generateSyntheticDataset({ count: 30, size: 16, seed: 6 });
+    const all = await (synthetic.images as tf.Tensor4D).data();
+    const train = Array.from({ length: 24 }, (_, i) => i);
+    const standardized = train.map((i) => {
+      const image = all.subarray(i * 256, (i + 1) * 256);
+      const mean = image.reduce((sum, value) => sum + value, 0) / 256;
+      const std = Math.sqrt(image.reduce((sum, value) => sum + (value - mean) ** 2, 0) / 256);
+      return Float32Array.from(image, (value) => (value - mean) / std);
+    });
+    const spectrum = exactSpectrum(standardized, 1);
+    const total = spectrum.reduce((sum, value) => sum + value, 0);
+    const result = await lowRankPixelRepresentation(
+      synthetic,
+      { train },
+      { rank: 6, oversampling: 18, scaling: 'orthonormal' },
+    );
+    expect(result.standardized).toBe(true);
+    const optimal = Math.sqrt(
+      spectrum.slice(6).reduce((sum, value) => sum + Math.max(0, value), 0) / total,
+    );
+    // All 24 columns sketched: the optimal error of the standardised P, not of the raw one.
+    expect(relativeError(result.pixels, standardized, 1)).toBeCloseTo(optimal, 4);
+    expect(result.explainedVariance).toBeCloseTo(1 - optimal ** 2, 4);
+    result.pixels.dispose();
     (synthetic.images as tf.Tensor4D).dispose();
   });
 });

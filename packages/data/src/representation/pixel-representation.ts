@@ -28,6 +28,30 @@ export interface PixelRepresentation {
   readonly channelsPerImage: number;
   /** Fraction of P's energy (sum of squares) it keeps: 1 for exact. */
   readonly explainedVariance: number;
+  /** Whether each image channel was standardised over its pixels before stacking (see `standardize`). */
+  readonly standardized: boolean;
+}
+
+/** Options both representations share. */
+export interface RepresentationOptions {
+  /**
+   * Standardise each training image's channels over their pixels (zero mean,
+   * unit standard deviation) before they enter P. Default true. Raw
+   * intensities are all positive and move together, so the pixel CNN's first
+   * update shifts every pixel's pre-activation alike and can switch its ReLUs
+   * off everywhere (a constant map that never learns again) or push the whole
+   * map into saturation; standardised images leave it the layout alone. A
+   * constant channel becomes zeros. See @gsa/trainer's map study.
+   */
+  readonly standardize?: boolean;
+}
+
+/** Per-channel zero mean and unit std over the pixel axes (a constant channel becomes 0). */
+function standardizeOverPixels<T extends tf.Tensor>(values: T, pixelAxes: number[]): T {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(values, pixelAxes, true);
+    return tf.div(tf.sub(values, mean), tf.maximum(tf.sqrt(variance), 1e-6)) as T;
+  });
 }
 
 export interface LowRankPixelRepresentation extends PixelRepresentation {
@@ -49,14 +73,14 @@ export interface LowRankPixelRepresentation extends PixelRepresentation {
   };
 }
 
-export interface ExactOptions {
+export interface ExactOptions extends RepresentationOptions {
   /** Images read at once from a lazy set. Default 64. */
   readonly batchSize?: number;
   /** Refuse to build a P larger than this (bytes). Default 2 GiB: use lowRankPixelRepresentation beyond. */
   readonly maxBytes?: number;
 }
 
-export interface LowRankOptions {
+export interface LowRankOptions extends RepresentationOptions {
   /** Keep exactly this many eigen-images. Default: chosen by varianceTarget. */
   readonly rank?: number;
   /** Without rank: the smallest r whose explained variance reaches this. Default 0.99. */
@@ -151,18 +175,21 @@ export async function pixelRepresentation(
   }
   const channelsOut = train.length * channels;
   const ids = train.map((index) => set.ids[index]!);
+  const standardize = options.standardize ?? true;
   const result = (pixels: tf.Tensor4D): PixelRepresentation => ({
     kind: 'exact',
     pixels,
     ids,
     channelsPerImage: channels,
     explainedVariance: 1,
+    standardized: standardize,
   });
   if (!isLazyImages(set.images)) {
     const images = set.images;
     return result(
       tf.tidy(() => {
-        const chosen = tf.gather(images, tf.tensor1d(Int32Array.from(train), 'int32'));
+        const gathered = tf.gather(images, tf.tensor1d(Int32Array.from(train), 'int32'));
+        const chosen = standardize ? standardizeOverPixels(gathered, [1, 2]) : gathered;
         // [N, H, W, C] -> [H, W, N, C] -> [1, H, W, N*C]: image-major channels.
         return tf.reshape(tf.transpose(chosen, [1, 2, 0, 3]), [1, height, width, channelsOut]);
       }),
@@ -173,7 +200,8 @@ export async function pixelRepresentation(
   for (let start = 0; start < train.length; start += batchSize) {
     const batch = train.slice(start, start + batchSize);
     for (let b = 0; b < batch.length; b++) {
-      const pixels = await set.images.readPixels(batch[b]!);
+      const read = await set.images.readPixels(batch[b]!);
+      const pixels = standardize ? standardizeImageChannels(read, channels) : read;
       const n = start + b;
       for (let p = 0; p < height * width; p++) {
         for (let c = 0; c < channels; c++)
@@ -185,8 +213,9 @@ export async function pixelRepresentation(
 }
 
 /**
- * The top-r principal eigen-images of P (P as a pixels x N*C matrix, not
- * centred, so that a convolution over P is approximated), from a streaming
+ * The top-r principal eigen-images of P (P as a pixels x N*C matrix of the
+ * images, standardised per channel unless `standardize: false`, and not
+ * centred across images, so that a convolution over P is approximated), from a streaming
  * randomized SVD (Halko, Martinsson & Tropp 2011, with power iterations and a
  * Rayleigh-Ritz step). It reads the training images in batches, 2 +
  * powerIterations times; memory is O(k*H*W) for k = r + oversampling,
@@ -207,6 +236,7 @@ export async function lowRankPixelRepresentation(
   const batchSize = options.batchSize ?? 64;
   const seed = options.seed ?? 0;
   const varianceTarget = options.varianceTarget ?? 0.99;
+  const standardize = options.standardize ?? true;
   if (options.rank !== undefined && !(Number.isInteger(options.rank) && options.rank >= 1)) {
     throw new DataError(
       `rank must be a positive integer, got ${options.rank}`,
@@ -255,12 +285,13 @@ export async function lowRankPixelRepresentation(
       sample();
       // Grey images are already rows: a reshape, not a transpose (which the cpu
       // backend does element by element through generic index arithmetic).
-      const rows = tf.tidy(() =>
-        tf.reshape(channels === 1 ? batch : tf.transpose(batch, [0, 3, 1, 2]), [
+      const rows = tf.tidy(() => {
+        const stacked = tf.reshape(channels === 1 ? batch : tf.transpose(batch, [0, 3, 1, 2]), [
           indices.length * channels,
           pixelsPerImage,
-        ]),
-      ) as tf.Tensor2D;
+        ]) as tf.Tensor2D;
+        return standardize ? standardizeOverPixels(stacked, [1]) : stacked;
+      });
       batch.dispose();
       if (countEnergy) {
         const sumSquares = tf.tidy(() => tf.sum(tf.square(rows)));
@@ -382,6 +413,7 @@ export async function lowRankPixelRepresentation(
     ids: train.map((index) => set.ids[index]!),
     channelsPerImage: channels,
     explainedVariance: cumulativeVariance[rank - 1]!,
+    standardized: standardize,
     rank,
     singularValues,
     cumulativeVariance,
@@ -392,4 +424,21 @@ export async function lowRankPixelRepresentation(
       workingBytes: 2 * pixelsPerImage * k * 8,
     },
   };
+}
+
+/** One image's pixels (HWC), each channel standardised over its pixels, as `standardizeOverPixels`. */
+function standardizeImageChannels(pixels: ArrayLike<number>, channels: number): Float32Array {
+  const count = pixels.length / channels;
+  const out = new Float32Array(pixels.length);
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let p = 0; p < count; p++) sum += pixels[p * channels + c]!;
+    const mean = sum / count;
+    let squares = 0;
+    for (let p = 0; p < count; p++) squares += (pixels[p * channels + c]! - mean) ** 2;
+    const scale = Math.max(Math.sqrt(squares / count), 1e-6);
+    for (let p = 0; p < count; p++)
+      out[p * channels + c] = (pixels[p * channels + c]! - mean) / scale;
+  }
+  return out;
 }
