@@ -3,6 +3,7 @@
 //   pixel-cnn  the pixel CNN's cost, exact vs low-rank P, 64 and 224 (minutes)
 //   accuracy   test accuracy and map ROC-AUC, exact vs low-rank P, 224, 3 seeds (~tens of minutes)
 //   epoch      whole epochs of the default smallcnn (slow at 224: set GSA_BENCH_SIZES=64)
+//   map-study  how decided the learned map is under each map learning-rate rule (GSA_STUDY_*; tens of minutes)
 // Default: pixel-cnn,accuracy. Each prints a table and writes bench-results/<name>.json.
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -12,6 +13,7 @@ const benchmarks: Record<string, string> = {
   'pixel-cnn': 'pixel-cnn.bench.ts',
   accuracy: 'accuracy.bench.ts',
   epoch: 'epoch.bench.ts',
+  'map-study': 'map-study.bench.ts',
 };
 const chosen = (process.env.GSA_BENCH ?? 'pixel-cnn,accuracy')
   .split(',')

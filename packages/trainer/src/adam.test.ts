@@ -109,6 +109,32 @@ describeWithBackends('PyTorchAdam', () => {
     tf.dispose([uninterrupted, first, resumed]);
   });
 
+  it('warms a group up linearly: step t moves by rate x min(1, t / warmupSteps)', () => {
+    // A constant gradient: Adam's bias-corrected step is exactly the rate.
+    const warm = tf.variable(tf.zeros([2]));
+    const plain = tf.variable(tf.zeros([2]));
+    const optimizer = new PyTorchAdam(
+      [{ variables: [warm], warmupSteps: 4 }, { variables: [plain] }],
+      { learningRate: 0.1 },
+    );
+    const moves: number[][] = [];
+    for (let step = 0; step < 6; step++) {
+      const before = [warm.dataSync()[0]!, plain.dataSync()[0]!];
+      tf.dispose(optimizer.minimize(() => tf.sum(tf.add(warm, plain))));
+      moves.push([before[0]! - warm.dataSync()[0]!, before[1]! - plain.dataSync()[0]!]);
+    }
+    const expected = [0.025, 0.05, 0.075, 0.1, 0.1, 0.1];
+    moves.forEach(([warmMove, plainMove], step) => {
+      expect(warmMove).toBeCloseTo(expected[step]!, 6);
+      expect(plainMove).toBeCloseTo(0.1, 6);
+    });
+    expect(
+      () => new PyTorchAdam([{ variables: [warm], warmupSteps: 1.5 }], { learningRate: 0.1 }),
+    ).toThrow('warmupSteps must be a whole number >= 0, got 1.5');
+    optimizer.dispose();
+    tf.dispose([warm, plain]);
+  });
+
   it('leaves no tensor behind once disposed', () => {
     const w = tf.variable(tf.ones([3, 2]));
     const b = tf.variable(tf.zeros([2]));

@@ -7,6 +7,12 @@ export interface ParameterGroup {
   learningRate?: number;
   /** Overrides the optimiser's weight decay for this group. */
   weightDecay?: number;
+  /**
+   * Linear warm-up: the group's rate is scaled by min(1, step / warmupSteps)
+   * (step counted from 1 over the optimiser's life, so a resumed run continues
+   * the same ramp). Default 0: no warm-up.
+   */
+  warmupSteps?: number;
 }
 
 export interface AdamOptions {
@@ -41,6 +47,15 @@ interface Slot {
   second: tf.Variable;
   learningRate: number;
   weightDecay: number;
+  warmupSteps: number;
+}
+
+function warmupStepsOf(group: ParameterGroup): number {
+  const steps = group.warmupSteps ?? 0;
+  if (!Number.isInteger(steps) || steps < 0) {
+    throw new RangeError(`warmupSteps must be a whole number >= 0, got ${steps}.`);
+  }
+  return steps;
 }
 
 /**
@@ -79,6 +94,7 @@ export class PyTorchAdam {
           second: tf.tidy(() => tf.variable(tf.zerosLike(variable), false)),
           learningRate: group.learningRate ?? options.learningRate,
           weightDecay: group.weightDecay ?? options.weightDecay ?? 0,
+          warmupSteps: warmupStepsOf(group),
         });
       }
     }
@@ -127,10 +143,14 @@ export class PyTorchAdam {
           tf.div(tf.sqrt(second), Math.sqrt(secondCorrection)),
           this.epsilon,
         );
-        const update = tf.div(tf.mul(first, slot.learningRate / firstCorrection), denominator);
+        const learningRate =
+          slot.warmupSteps > 0
+            ? slot.learningRate * Math.min(1, t / slot.warmupSteps)
+            : slot.learningRate;
+        const update = tf.div(tf.mul(first, learningRate / firstCorrection), denominator);
         let weights: tf.Tensor = slot.variable;
         if (slot.weightDecay !== 0 && this.decoupled) {
-          weights = tf.mul(weights, 1 - slot.learningRate * slot.weightDecay);
+          weights = tf.mul(weights, 1 - learningRate * slot.weightDecay);
         }
         slot.variable.assign(tf.sub(weights, update));
       }

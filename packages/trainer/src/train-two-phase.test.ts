@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GlobalSpatialAttention, mapStatistics } from '@gsa/attention';
 import { describeWithBackends } from '@gsa/backends/testing';
 import { settleBatchNormStatistics } from './settle-batch-norm.js';
 import { trainTwoPhase, TrainingDivergedError, type AttentionSetup } from './train-two-phase.js';
@@ -154,9 +155,12 @@ describe('trainTwoPhase on cpu', () => {
     return result.history.map((m) => ({ ...m, seconds: 0 }));
   }
 
-  it('trains the pixel CNN at the backbone rate x 32/D for a pixel representation of D > 32 channels', async () => {
+  it("trains the pixel CNN's first kernel at the backbone rate x 32/D (D > 32), its other weights at the backbone's", async () => {
     // Adam's first step moves every weight with a gradient by exactly its learning rate.
-    const firstStep = async (count: number, learningRate?: number) => {
+    const firstStep = async (
+      count: number,
+      rate?: number | 'uniformFanIn',
+    ): Promise<{ map: number[]; backbone: number }> => {
       const data = tinyData(count, 2);
       const setup = attentionSetup('global', data, 3);
       if (setup.mode !== 'global') throw new Error('unreachable');
@@ -167,32 +171,40 @@ describe('trainTwoPhase on cpu', () => {
         backbone,
         numClasses: 2,
         train: data,
-        attention: { ...setup, ...(learningRate === undefined ? {} : { learningRate }) },
+        attention: { ...setup, ...(rate === undefined ? {} : { learningRate: rate }) },
         epochs: 1,
         cutoffEpoch: 1,
         batchSize: count,
         learningRate: 0.01,
         seed: 1,
       });
-      const largest = (a: number[][], b: number[][]) =>
-        Math.max(...a.flatMap((row, i) => row.map((value, j) => Math.abs(value - b[i]![j]!))));
-      const steps = [
-        largest(before[0]!, values(setup.layer.weights)),
-        largest(before[1]!, values(backbone.trainableWeights)),
-      ];
+      const largest = (a: number[], b: number[]) =>
+        Math.max(...a.map((value, j) => Math.abs(value - b[j]!)));
+      // Per pixel-CNN weight (conv1 kernel, conv1 bias, output kernel, output bias).
+      const after = values(setup.layer.weights);
+      const steps = {
+        map: before[0]!.map((weight, i) => largest(weight, after[i]!)),
+        backbone: Math.max(
+          ...values(backbone.trainableWeights).map((weight, i) => largest(before[1]![i]!, weight)),
+        ),
+      };
       backbone.dispose();
       disposeSetup(setup);
       data.images.dispose();
       return steps;
     };
-    const [smallMap, smallBackbone] = await firstStep(16); // D = 16: the backbone's rate
-    expect(smallMap).toBeCloseTo(0.01, 6);
-    expect(smallBackbone).toBeCloseTo(0.01, 6);
-    const [largeMap, largeBackbone] = await firstStep(128); // D = 128: 0.01 x 32/128
-    expect(largeMap).toBeCloseTo(0.0025, 6);
-    expect(largeBackbone).toBeCloseTo(0.01, 6);
-    const [givenMap] = await firstStep(128, 0.004); // attention.learningRate wins
-    expect(givenMap).toBeCloseTo(0.004, 6);
+    const small = await firstStep(16); // D = 16: the backbone's rate everywhere
+    for (const step of small.map) expect(step).toBeCloseTo(0.01, 6);
+    expect(small.backbone).toBeCloseTo(0.01, 6);
+    const large = await firstStep(128); // D = 128: the first kernel at 0.01 x 32/128
+    expect(large.map[0]).toBeCloseTo(0.0025, 6);
+    for (const step of large.map.slice(1)) expect(step).toBeCloseTo(0.01, 6);
+    expect(large.backbone).toBeCloseTo(0.01, 6);
+    // gsa's rule before the map study: every pixel-CNN weight at 0.01 x 32/D.
+    const uniform = await firstStep(128, 'uniformFanIn');
+    for (const step of uniform.map) expect(step).toBeCloseTo(0.0025, 6);
+    const given = await firstStep(128, 0.004); // a number is every weight's rate
+    for (const step of given.map) expect(step).toBeCloseTo(0.004, 6);
   });
 
   it.each(['global', 'l1'] as const)(
@@ -234,6 +246,105 @@ describe('trainTwoPhase on cpu', () => {
       data.images.dispose();
     },
   );
+
+  it('records how decided the map is every epoch, and warns when phase 1 ends with a flat map', async () => {
+    const data = tinyData(16, 2);
+    const backbone = tinyBackbone(5);
+    // A 1x1 pixel CNN over a constant P computes the same value at every pixel: spread 0.
+    const layer = new GlobalSpatialAttention({ channels: 4, kernelSize: 1, seed: 3 });
+    const pixelRepresentation = tf.ones([1, 8, 8, 16]) as tf.Tensor4D;
+    const messages: string[] = [];
+    const result = await trainTwoPhase({
+      backbone,
+      numClasses: 2,
+      train: data,
+      attention: { mode: 'global', layer, pixelRepresentation, lambda: 0.01 },
+      epochs: 2,
+      cutoffEpoch: 1,
+      batchSize: 8,
+      learningRate: 0.01,
+      seed: 1,
+      log: (message) => messages.push(message),
+    });
+    const warnings = messages.filter((message) => message.includes('undecided'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^Warning: the map ends phase 1 undecided \(spread 0\.00, 0% of pixels < 0\.1, 0% > 0\.9, range (\d\.\d\d)-\1\).*--map-lr/,
+    );
+    for (const epoch of result.history) {
+      expect(epoch.mapDecision!.spread).toBeCloseTo(0, 6);
+      expect(epoch.mapDecision!.fractionBelow).toBe(0);
+      expect(epoch.mapDecision!.fractionAbove).toBe(0);
+    }
+    // The numbers are the returned map's own.
+    const final = mapStatistics(result.map!.values);
+    expect(result.history.at(-1)!.mapDecision).toEqual({
+      spread: final.spread,
+      fractionBelow: final.fractionBelow,
+      fractionAbove: final.fractionAbove,
+    });
+    expect(result.history.at(-1)!.mapMean).toBeCloseTo(final.mean, 6);
+    backbone.dispose();
+    layer.dispose();
+    tf.dispose([pixelRepresentation, data.images]);
+  });
+
+  it('learns the same map whether grey images enter P as 1 channel or as 3 identical ones', async () => {
+    // Layer B reads every image three times, its first kernel A's divided by 3:
+    // the same map at the start. Under the default rule (rate in 1/D for the
+    // first kernel, once D > 32) each copy moves a third as far, so the maps stay equal.
+    const data = tinyData(40, 2);
+    const grey = attentionSetup('global', data, 3);
+    if (grey.mode !== 'global') throw new Error('unreachable');
+    const rgbPixels = tf.tidy(() => {
+      const [, h, w, d] = grey.pixelRepresentation.shape;
+      const tripled = tf.tile(
+        tf.reshape(grey.pixelRepresentation, [1, h, w, d, 1]),
+        [1, 1, 1, 1, 3],
+      );
+      return tf.reshape(tripled, [1, h, w, 3 * d]) as tf.Tensor4D;
+    });
+    const rgbLayer = new GlobalSpatialAttention({ channels: 4, seed: 99 });
+    tf.tidy(() => {
+      grey.layer.apply(grey.pixelRepresentation);
+      rgbLayer.apply(rgbPixels);
+      const [kernel, ...rest] = grey.layer.getWeights();
+      const [kh, kw, d, k] = kernel!.shape;
+      const tripledKernel = tf.reshape(
+        tf.tile(tf.reshape(tf.div(kernel!, 3), [kh!, kw!, d!, 1, k!]), [1, 1, 1, 3, 1]),
+        [kh!, kw!, 3 * d!, k!],
+      );
+      rgbLayer.setWeights([tripledKernel, ...rest]);
+    });
+    const train = async (setup: AttentionSetup) => {
+      const backbone = tinyBackbone(5);
+      const result = await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        attention: setup,
+        epochs: 3,
+        cutoffEpoch: 3,
+        batchSize: 8,
+        learningRate: 0.01,
+        seed: 1,
+      });
+      backbone.dispose();
+      return result;
+    };
+    const greyRun = await train(grey);
+    const rgbRun = await train({ ...grey, layer: rgbLayer, pixelRepresentation: rgbPixels });
+    expect(greyRun.initialMap!.values).toEqual(expect.any(Float32Array));
+    const largest = (a: Float32Array, b: Float32Array) =>
+      Math.max(...Array.from(a, (value, i) => Math.abs(value - b[i]!)));
+    expect(largest(greyRun.initialMap!.values, rgbRun.initialMap!.values)).toBeLessThan(1e-5);
+    // The map moved, and moved alike.
+    expect(largest(greyRun.map!.values, greyRun.initialMap!.values)).toBeGreaterThan(1e-2);
+    expect(largest(greyRun.map!.values, rgbRun.map!.values)).toBeLessThan(1e-4);
+    disposeSetup(grey);
+    rgbLayer.dispose();
+    tf.dispose([rgbPixels, data.images]);
+  });
 
   it('has no initial map for a vanilla run', async () => {
     const data = tinyData(8, 2);

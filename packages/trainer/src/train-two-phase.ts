@@ -1,11 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel, layers } from '@tensorflow/tfjs-layers';
-import { applySpatialMap, attentionPenalty, type PixelWeightMap } from '@gsa/attention';
+import {
+  FLAT_MAP_SPREAD,
+  applySpatialMap,
+  attentionPenalty,
+  describeMapStatistics,
+  mapStatistics,
+  type PixelWeightMap,
+} from '@gsa/attention';
 import { PyTorchAdam, type ParameterGroup } from './adam.js';
 // Checkpoints read and write files (node:fs): loaded only when a run asks for
 // them, so that training itself also runs in a browser (@gsa/trainer/browser).
 import type * as CheckpointFiles from './checkpoint.js';
 import type { Checkpoint, SavedArray } from './checkpoint.js';
+import {
+  mapLearningRates,
+  type MapLearningRateRule,
+  type MapLearningRateRuleName,
+} from './map-learning-rate.js';
 import { epochPermutation } from './permutation.js';
 import { batchNormLayers, settleBatchNormStatistics } from './settle-batch-norm.js';
 import type { EpochMetrics, TrainingCallback } from './types.js';
@@ -45,13 +57,15 @@ export type AttentionSetup =
       /** Coefficient of `mean(|map|)` in the loss. */
       lambda: number;
       /**
-       * The pixel CNN's own learning rate. Default: the backbone's times
-       * min(1, 32 / D). Its first convolution sums 9 x D inputs that move
-       * together (D = N x C with the exact P), and Adam's steps do not shrink
-       * with the fan-in: at the backbone's rate a large exact P swings the map
-       * into saturation and it collapses (see the README).
+       * The pixel CNN's learning rate: one number for all its weights (the
+       * CLI's `--map-lr`), a rule's name or a rule (per weight). Default
+       * `inputFanIn`: the first kernel, which sums 9 x D inputs that move
+       * together, at the backbone's rate x min(1, 32 / D); the rest of the
+       * pixel CNN at the backbone's rate (see the README's map study).
        */
-      learningRate?: number;
+      learningRate?: number | MapLearningRateRuleName | MapLearningRateRule;
+      /** Linear warm-up of the pixel CNN's rate over this many steps. Default 0. */
+      warmupSteps?: number;
     }
   | {
       mode: 'l1';
@@ -153,18 +167,32 @@ interface MapSource {
   lambda: number;
 }
 
-/** Pixel-representation channels up to which the pixel CNN trains at the backbone's rate. */
-export const PIXEL_CNN_RATE_CHANNELS = 32;
-
-/** The map's learning rate, or undefined for the backbone's (see `AttentionSetup`). */
-function mapLearningRate(attention: AttentionSetup, learningRate: number): number | undefined {
-  if (attention.mode === 'none') return undefined;
-  if (attention.learningRate !== undefined) return attention.learningRate;
-  if (attention.mode === 'l1') return undefined;
-  const channels = attention.pixelRepresentation.shape[3];
-  return channels > PIXEL_CNN_RATE_CHANNELS
-    ? (learningRate * PIXEL_CNN_RATE_CHANNELS) / channels
-    : undefined;
+/** The map's parameter groups: one per pixel-CNN weight (rules give each its own rate). */
+function mapParameterGroups(
+  attention: AttentionSetup,
+  variables: tf.Variable[],
+  learningRate: number,
+): ParameterGroup[] {
+  if (attention.mode === 'none') return [];
+  if (attention.mode === 'l1') {
+    return [
+      {
+        variables,
+        ...(attention.learningRate === undefined ? {} : { learningRate: attention.learningRate }),
+      },
+    ];
+  }
+  const rates = mapLearningRates(
+    variables,
+    { learningRate, pixelChannels: attention.pixelRepresentation.shape[3] },
+    attention.learningRate,
+  );
+  const warmupSteps = attention.warmupSteps ?? 0;
+  return variables.map((variable, index) => ({
+    variables: [variable],
+    learningRate: rates[index]!,
+    ...(warmupSteps > 0 ? { warmupSteps } : {}),
+  }));
 }
 
 /**
@@ -182,15 +210,10 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
   const labels = Int32Array.from(train.labels);
   const mapSource = createMapSource(attention, [height, width, channels]);
   const backboneVariables = backbone.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  const groups: ParameterGroup[] = [{ variables: backboneVariables }];
-  if (mapSource) {
-    groups.push({
-      variables: mapSource.variables,
-      ...(mapLearningRate(attention, settings.learningRate) === undefined
-        ? {}
-        : { learningRate: mapLearningRate(attention, settings.learningRate) }),
-    });
-  }
+  const mapGroups = mapSource
+    ? mapParameterGroups(attention, mapSource.variables, settings.learningRate)
+    : [];
+  const groups: ParameterGroup[] = [{ variables: backboneVariables }, ...mapGroups];
   const optimizer = new PyTorchAdam(groups, {
     learningRate: settings.learningRate,
     weightDecay: settings.weightDecay,
@@ -205,7 +228,8 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     learningRate: settings.learningRate,
     weightDecay: settings.weightDecay,
     lambda: mapSource?.lambda ?? 0,
-    mapLearningRate: mapLearningRate(attention, settings.learningRate) ?? null,
+    mapLearningRates: mapGroups.map((group) => group.learningRate ?? settings.learningRate),
+    mapWarmupSteps: attention.mode === 'global' ? (attention.warmupSteps ?? 0) : 0,
     images: train.images.shape,
     numClasses,
     parameters: backbone.countParams(),
@@ -376,8 +400,22 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
             settings.evaluationBatchSize,
           )
         : undefined;
-      const mapMean = mapForEpoch ? await scalarValue(tf.mean(mapForEpoch)) : undefined;
+      const mapSummary = mapForEpoch
+        ? mapStatistics((await mapForEpoch.data()) as Float32Array)
+        : undefined;
       if (mapForEpoch && mapForEpoch !== frozenMap) mapForEpoch.dispose();
+      if (
+        mapSummary &&
+        phase === 1 &&
+        epoch === cutoffEpoch &&
+        mapSummary.spread < FLAT_MAP_SPREAD
+      ) {
+        log(
+          `Warning: the map ends phase 1 undecided (${describeMapStatistics(mapSummary)}): ` +
+            'it barely changes the images the backbone sees. Try a larger map learning rate ' +
+            '(--map-lr), more phase-1 epochs (--cutoff) or a smaller lambda.',
+        );
+      }
       const seconds = (performance.now() - started) / 1000;
       phaseSeconds[phase === 1 ? 'phase1' : 'phase2'] += seconds;
       const metrics: EpochMetrics = {
@@ -386,7 +424,16 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         trainLoss: lossSum / count,
         trainCrossEntropy: crossEntropySum / count,
         trainAccuracy: correct / count,
-        ...(mapMean !== undefined ? { mapMean } : {}),
+        ...(mapSummary
+          ? {
+              mapMean: mapSummary.mean,
+              mapDecision: {
+                spread: mapSummary.spread,
+                fractionBelow: mapSummary.fractionBelow,
+                fractionAbove: mapSummary.fractionAbove,
+              },
+            }
+          : {}),
         ...(evaluation ? { evaluation } : {}),
         seconds,
       };
@@ -463,15 +510,6 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
           }
         : {}),
     };
-  }
-}
-
-/** Reads a scalar and disposes it. */
-async function scalarValue(scalar: tf.Tensor): Promise<number> {
-  try {
-    return (await scalar.data())[0]!;
-  } finally {
-    scalar.dispose();
   }
 }
 

@@ -10,6 +10,12 @@ export interface EpochMetrics {
   trainAccuracy: number;
   /** Mean of the map over its pixels at the end of the epoch (attention runs only). */
   mapMean?: number;
+  /**
+   * How decided the map is at the end of the epoch (attention runs only): the
+   * spread (95th - 5th percentile) and the fractions of pixels below 0.1 and
+   * above 0.9. Absent in histories written before gsa recorded it.
+   */
+  mapDecision?: { spread: number; fractionBelow: number; fractionAbove: number };
   /** Loss and accuracy on the evaluation set, with the model in inference mode. */
   evaluation?: { loss: number; accuracy: number };
   /** Wall-clock seconds of the epoch, evaluation included. */

@@ -4,7 +4,6 @@
 // metrics.jsonl writer write files and live in the main entry (Node).
 export {
   trainTwoPhase,
-  PIXEL_CNN_RATE_CHANNELS,
   TrainingDivergedError,
   type TwoPhaseOptions,
   type TwoPhaseResult,
@@ -12,6 +11,16 @@ export {
   type AttentionSetup,
   type LabelledImages,
 } from '../train-two-phase.js';
+export {
+  mapLearningRates,
+  MAP_LEARNING_RATE_RULES,
+  DEFAULT_MAP_LEARNING_RATE_RULE,
+  PIXEL_CNN_RATE_CHANNELS,
+  type MapLearningRateRule,
+  type MapLearningRateRuleName,
+  type MapRateContext,
+  type MapWeight,
+} from '../map-learning-rate.js';
 export { PyTorchAdam, type AdamOptions, type AdamState, type ParameterGroup } from '../adam.js';
 export { earlyStopping, type EarlyStoppingOptions } from '../early-stopping.js';
 export { epochPermutation } from '../permutation.js';
