@@ -43,6 +43,7 @@ export async function writeRunArtifacts(
       ...(run.summary.mapRocAuc !== undefined
         ? { 'map ROC-AUC vs true region': run.summary.mapRocAuc }
         : {}),
+      ...(run.summary.map ? { 'map spread (p95 - p5)': run.summary.map.spread } : {}),
     },
     classNames: run.classNames,
     history: run.result.history.map((m) => ({
@@ -59,6 +60,7 @@ export async function writeRunArtifacts(
     ...(map ? { attentionMap: map } : {}),
     // "before learning" beside it, on one scale (the paper's Fig. 4).
     ...(map && before ? { attentionMapBefore: before } : {}),
+    ...(run.summary.map ? { attentionMapDecision: run.summary.map } : {}),
     ...(run.examples ? { examples: run.examples } : {}),
     ...(run.gradCamLayer ? { gradCamLayer: run.gradCamLayer } : {}),
     display,

@@ -100,7 +100,7 @@ describe('gsa', () => {
     expect(trained.stderr).not.toContain('hint:');
     expect(trained.status).toBe(0);
     expect(trained.stdout).toMatch(
-      /^test accuracy \d+\.\d\d% \(global, smallcnn\); run directory /,
+      /^test accuracy \d+\.\d\d% \(global, smallcnn\); map spread \d\.\d\d, \d+% of pixels < 0\.1, \d+% > 0\.9, range \d\.\d\d-\d\.\d\d; run directory /,
     );
     for (const file of [
       'config.json',
@@ -128,6 +128,23 @@ describe('gsa', () => {
       backend: expect.stringMatching(/^wasm/),
     });
     expect(readFileSync(join(run, 'metrics.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2);
+    // How decided the map is, from the map the run wrote.
+    const written = JSON.parse(readFileSync(join(run, 'attention-map.json'), 'utf8')) as {
+      values: number[];
+    };
+    const sorted = [...written.values].sort((a, b) => a - b);
+    const decision = summary.map as Record<string, number>;
+    expect(decision.min).toBeCloseTo(sorted[0]!, 6);
+    expect(decision.max).toBeCloseTo(sorted.at(-1)!, 6);
+    expect(decision.fractionBelow).toBe(
+      sorted.filter((value) => value < 0.1).length / sorted.length,
+    );
+    expect(decision.fractionAbove).toBe(
+      sorted.filter((value) => value > 0.9).length / sorted.length,
+    );
+    expect(decision.spread).toBeGreaterThanOrEqual(0);
+    expect(decision.spread).toBeLessThanOrEqual(decision.max - decision.min + 1e-9);
+    expect(summary.pixelRepresentation).toMatchObject({ kind: 'exact', standardized: true });
 
     // The report: the map before and after learning on one scale, Grad-CAM beside the global map.
     const html = readFileSync(join(run, 'report.html'), 'utf8');
@@ -137,6 +154,8 @@ describe('gsa', () => {
       'Grad-CAM (this prediction)',
       'Grad-CAM of the predicted class at layer <code>block4.relu</code>',
       'test image 3',
+      'id="map-decision"',
+      `Spread (95th &minus; 5th percentile) ${decision.spread.toFixed(2)}`,
     ])
       expect(html).toContain(text);
     expect(html).not.toContain('test image 4');
@@ -506,6 +525,9 @@ describe('gsa', () => {
     expect(result.stdout).toMatch(/vanilla\s+test accuracy \d+\.\d%/);
     expect(result.stdout).toMatch(
       /global attention\s+test accuracy \d+\.\d%\s+map ROC-AUC vs true region \d\.\d{3}/,
+    );
+    expect(result.stdout).toMatch(
+      /learned map: spread \d\.\d\d, \d+% of pixels < 0\.1, \d+% > 0\.9/,
     );
     expect(existsSync(join(scratch, 'demo', 'global-attention', 'report.html'))).toBe(true);
   });

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { describeMapStatistics, type MapStatistics } from '@gsa/attention';
 import { writeSyntheticDataset } from '@gsa/data';
 import { decodePng } from '@gsa/viz/node';
 import { resolveTrainConfig } from './config.js';
@@ -56,11 +57,13 @@ export async function runDemo(options: DemoOptions, output: Output): Promise<voi
     maskImage.data[i * 4]! > 127 ? 1 : 0,
   );
 
-  const results: Record<'none' | 'global', { accuracy: number; auc?: number; directory: string }> =
-    {
-      none: { accuracy: 0, directory: '' },
-      global: { accuracy: 0, directory: '' },
-    };
+  const results: Record<
+    'none' | 'global',
+    { accuracy: number; auc?: number; map?: MapStatistics; directory: string }
+  > = {
+    none: { accuracy: 0, directory: '' },
+    global: { accuracy: 0, directory: '' },
+  };
   for (const attention of ['none', 'global'] as const) {
     const config = resolveTrainConfig({
       data: `folder:${dataDirectory}`,
@@ -85,6 +88,7 @@ export async function runDemo(options: DemoOptions, output: Output): Promise<voi
     results[attention] = {
       accuracy: run.summary.testAccuracy,
       ...(run.summary.mapRocAuc !== undefined ? { auc: run.summary.mapRocAuc } : {}),
+      ...(run.summary.map ? { map: run.summary.map } : {}),
       directory: config.out,
     };
   }
@@ -94,6 +98,7 @@ export async function runDemo(options: DemoOptions, output: Output): Promise<voi
     'gsa demo: same backbone (smallcnn, global average pooling), same split, same budget',
     `  vanilla           test accuracy ${(results.none.accuracy * 100).toFixed(1)}%`,
     `  global attention  test accuracy ${(results.global.accuracy * 100).toFixed(1)}%   map ROC-AUC vs true region ${results.global.auc?.toFixed(3) ?? '-'}`,
+    ...(results.global.map ? [`  learned map: ${describeMapStatistics(results.global.map)}`] : []),
     `  reports: ${join(results.none.directory, 'report.html')}, ${join(results.global.directory, 'report.html')}`,
     `  took ${seconds.toFixed(0)} s`,
   ];

@@ -148,6 +148,7 @@ export async function main(argv: string[]): Promise<number> {
       const config = resolveTrainConfig(flags, configFile);
       const { runTraining } = await import('./train-run.js');
       const { writeRunArtifacts } = await import('./artifacts.js');
+      const { describeMapStatistics } = await import('@gsa/attention');
       const run = await runTraining(config, output, {
         resume: resume ?? false,
         force: force ?? false,
@@ -162,7 +163,9 @@ export async function main(argv: string[]): Promise<number> {
         }),
       );
       output.result(
-        `test accuracy ${(run.summary.testAccuracy * 100).toFixed(2)}% (${config.attention}, ${config.backbone}); run directory ${config.out}`,
+        `test accuracy ${(run.summary.testAccuracy * 100).toFixed(2)}% (${config.attention}, ${config.backbone})` +
+          (run.summary.map ? `; map ${describeMapStatistics(run.summary.map)}` : '') +
+          `; run directory ${config.out}`,
       );
     });
 

@@ -1,3 +1,4 @@
+import { mapStatistics, type MapStatistics } from '@gsa/attention';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { join } from 'node:path';
@@ -43,8 +44,16 @@ export interface TrainSummary {
   backend: string;
   gsaVersion: string;
   attention: TrainConfig['attention'];
-  pixelRepresentation?: { kind: 'exact' | 'low-rank'; channels: number; explainedVariance: number };
+  pixelRepresentation?: {
+    kind: 'exact' | 'low-rank';
+    channels: number;
+    explainedVariance: number;
+    /** Each training image standardised per channel before it entered P. */
+    standardized: boolean;
+  };
   mapRocAuc?: number;
+  /** How decided the final map is: range, mean, spread, fractions < 0.1 and > 0.9 (attention runs). */
+  map?: MapStatistics;
 }
 
 export interface TrainedRun {
@@ -220,9 +229,11 @@ export async function runTraining(
             kind: representation.kind,
             channels: representation.pixels.shape[3],
             explainedVariance: representation.explainedVariance,
+            standardized: representation.standardized,
           },
         }
       : {}),
+    ...(result.map ? { map: mapStatistics(result.map.values) } : {}),
     ...(options.mask && result.map
       ? {
           mapRocAuc: binaryRocAuc(

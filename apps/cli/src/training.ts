@@ -97,7 +97,7 @@ export async function trainOnSplit(
             );
       owned.push(representation.pixels);
       hooks.log?.(
-        `gsa: pixel representation ${representation.kind}, ${representation.pixels.shape[3]} channels` +
+        `gsa: pixel representation ${representation.kind}, ${representation.pixels.shape[3]} channels, each image standardised` +
           (representation.kind === 'low-rank'
             ? ` (${(representation.explainedVariance * 100).toFixed(1)}% of the variance)`
             : ''),

@@ -42,6 +42,33 @@ describe('report.html', () => {
     }
   });
 
+  it('says beside the colour bar how decided the map is, and warns about a flat one', async () => {
+    const decided = await renderReportHtml(
+      {
+        ...sampleRunReport(),
+        attentionMapDecision: { spread: 0.93, fractionBelow: 0.41, fractionAbove: 0.52 },
+      },
+      { imageToDataUri: pngDataUri },
+    );
+    expect(decided).toContain(
+      'Spread (95th &minus; 5th percentile) 0.93; 41% of pixels below 0.1, 52% above 0.9.',
+    );
+    expect(decided).toContain('<p class="muted" id="map-decision">');
+    expect(decided).not.toContain('The map is flat');
+    const flat = await renderReportHtml(
+      {
+        ...sampleRunReport(),
+        attentionMapDecision: { spread: 0.046, fractionBelow: 0, fractionAbove: 0 },
+      },
+      { imageToDataUri: pngDataUri },
+    );
+    expect(flat).toContain('<p class="warning" id="map-decision">');
+    expect(flat).toContain('<strong>The map is flat:</strong>');
+    expect(flat).toContain('0% of pixels below 0.1, 0% above 0.9');
+    // Without the numbers the report says nothing about them.
+    expect(html).not.toContain('id="map-decision"');
+  });
+
   it('escapes text from the report', () => {
     expect(html).toContain('synthetic disks &lt;test&gt;');
     expect(html).not.toContain('disks <test>');

@@ -69,6 +69,12 @@ export interface RunReport {
   attentionMap?: ScalarMap;
   /** The map at initialisation (before learning), for the side-by-side panel. */
   attentionMapBefore?: ScalarMap;
+  /**
+   * How decided the learned map is (e.g. `mapStatistics` of @gsa/attention):
+   * shown beside the colour bar, which stretches over the maps' own range and
+   * so makes a map that hardly left 0.5 look contrasted.
+   */
+  attentionMapDecision?: { spread: number; fractionBelow: number; fractionAbove: number };
   /** The mean training image the map is overlaid on. */
   meanImage?: ImageArray;
   examples?: readonly ReportExample[];
@@ -171,6 +177,7 @@ const styles = `
 body { max-width: 1100px; margin: 2rem auto; padding: 0 1rem; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
 .muted { color: #777; }
+.warning { color: #8a3b00; background: #fff4e5; border-left: 3px solid #e08a00; padding: 0.3rem 0.6rem; }
 table { border-collapse: collapse; margin: 0.5rem 0; font-size: 0.9rem; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #eee; text-align: left; vertical-align: top; }
 td.number { text-align: right; font-variant-numeric: tabular-nums; }
@@ -256,7 +263,7 @@ export async function renderReportHtml(
       figures.push(figure(toUri(overlay), 'map on the mean image', displayWidth(overlay)));
     }
     sections.push(
-      `<section id="maps"><h2>Global attention map</h2><p class="muted">${map.height}&times;${map.width}, values ${formatNumber(domain[0])} to ${formatNumber(domain[1])}; one map for every image.</p><div class="row">${figures.join('')}</div></section>`,
+      `<section id="maps"><h2>Global attention map</h2><p class="muted">${map.height}&times;${map.width}, values ${formatNumber(domain[0])} to ${formatNumber(domain[1])}; one map for every image.</p>${decisionParagraph(report.attentionMapDecision)}<div class="row">${figures.join('')}</div></section>`,
     );
   }
 
@@ -379,4 +386,19 @@ ${sections.join('\n')}
 </body>
 </html>
 `;
+}
+
+/** Below this spread (95th - 5th percentile) a map has not decided which pixels matter. */
+const FLAT_SPREAD = 0.1;
+
+function decisionParagraph(decision: RunReport['attentionMapDecision']): string {
+  if (!decision) return '';
+  const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
+  const facts =
+    `Spread (95th &minus; 5th percentile) ${decision.spread.toFixed(2)}; ` +
+    `${percent(decision.fractionBelow)} of pixels below 0.1, ${percent(decision.fractionAbove)} above 0.9. ` +
+    'The colour bar spans the maps&rsquo; own range, not 0 to 1.';
+  return decision.spread < FLAT_SPREAD
+    ? `<p class="warning" id="map-decision">${facts} <strong>The map is flat:</strong> it hardly changes the images the backbone sees. Try a larger map learning rate (<code>--map-lr</code>), more phase-1 epochs or a smaller lambda.</p>`
+    : `<p class="muted" id="map-decision">${facts}</p>`;
 }
