@@ -1,4 +1,5 @@
 // End-to-end: the real `gsa` binary (bin/gsa.js over dist/) as a child process, on small data.
+import type { MapStatistics } from '@gsa/attention';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -133,7 +134,7 @@ describe('gsa', () => {
       values: number[];
     };
     const sorted = [...written.values].sort((a, b) => a - b);
-    const decision = summary.map as Record<string, number>;
+    const decision = summary.map as MapStatistics;
     expect(decision.min).toBeCloseTo(sorted[0]!, 6);
     expect(decision.max).toBeCloseTo(sorted.at(-1)!, 6);
     expect(decision.fractionBelow).toBe(
@@ -524,7 +525,7 @@ describe('gsa', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/vanilla\s+test accuracy \d+\.\d%/);
     expect(result.stdout).toMatch(
-      /global attention\s+test accuracy \d+\.\d%\s+map ROC-AUC vs true region \d\.\d{3}/,
+      /global attention\s+test accuracy \d+\.\d% \(mean of the last 2 epochs; last \d+\.\d%\)\s+map ROC-AUC vs true region \d\.\d{3}/,
     );
     expect(result.stdout).toMatch(
       /learned map: spread \d\.\d\d, \d+% of pixels < 0\.1, \d+% > 0\.9/,
@@ -548,14 +549,19 @@ describe("gsa demo at its default size (the README's first command)", () => {
     const out = join(scratch, 'full-demo');
     const result = gsa('demo', '--out', out);
     expect(result.status).toBe(0);
-    const vanilla = Number(/vanilla\s+test accuracy (\d+\.\d)%/.exec(result.stdout)?.[1]);
+    // Mean test accuracy of the last 5 epochs, then the map's ROC-AUC and how decided it is.
+    const vanilla = Number(
+      /vanilla\s+test accuracy (\d+\.\d)% \(mean of the last 5 epochs/.exec(result.stdout)?.[1],
+    );
     const global =
-      /global attention\s+test accuracy (\d+\.\d)%\s+map ROC-AUC vs true region (\d\.\d{3})/.exec(
+      /global attention\s+test accuracy (\d+\.\d)% \(mean of the last 5 epochs; last \d+\.\d%\)\s+map ROC-AUC vs true region (\d\.\d{3})/.exec(
         result.stdout,
       );
     expect(global).not.toBeNull();
     expect(Number(global![1])).toBeGreaterThan(vanilla);
     expect(Number(global![2])).toBeGreaterThanOrEqual(0.8);
+    const map = /learned map: spread (\d\.\d\d), (\d+)% of pixels < 0\.1/.exec(result.stdout);
+    expect(Number(map![1])).toBeGreaterThanOrEqual(0.4);
     expect(existsSync(join(out, 'global-attention', 'report.html'))).toBe(true);
   }, 300_000);
 });

@@ -1,9 +1,11 @@
 // It learns: on the synthetic structured dataset (class evidence only inside
 // a known disk, distracting textures elsewhere) global attention finds the
-// disk, and with the same GAP backbone, split and budget it is not behind vanilla.
+// disk, its map moves from about 0.5 to a decision (the disk kept, the rest
+// dimmed) with the default map learning rate, and with the same GAP backbone,
+// split and budget it is not behind vanilla.
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { GlobalSpatialAttention } from '@gsa/attention';
+import { GlobalSpatialAttention, describeMapStatistics, mapStatistics } from '@gsa/attention';
 import { useBackend } from '@gsa/backends';
 import { createBackbone } from '@gsa/backbones';
 import {
@@ -68,6 +70,22 @@ describe('trainTwoPhase on synthetic structured data (wasm)', () => {
       Array.from(set.mask, (value) => value > 0.5),
     );
     expect(auc).toBeGreaterThanOrEqual(0.8);
+    // The default budget moves the map to a decision, not just a ranking near 0.5.
+    const inside = Array.from(set.mask, (value) => value > 0.5);
+    const decision = mapStatistics(global.map!.values);
+    const initial = mapStatistics(global.initialMap!.values);
+    const meanOf = (keep: boolean) => {
+      const picked = Array.from(global.map!.values).filter((_, i) => inside[i] === keep);
+      return picked.reduce((sum, value) => sum + value, 0) / picked.length;
+    };
+    console.log(
+      `learned map: ${describeMapStatistics(decision)}; inside ${meanOf(true).toFixed(3)}, outside ${meanOf(false).toFixed(3)}; initial ${describeMapStatistics(initial)}`,
+    );
+    // Measured (wasm, 1 thread): spread 0.66 from 0.07, inside 0.87 vs outside 0.45.
+    expect(initial.spread).toBeLessThan(0.15);
+    expect(decision.spread).toBeGreaterThanOrEqual(0.5);
+    expect(meanOf(true)).toBeGreaterThanOrEqual(0.8);
+    expect(meanOf(true) - meanOf(false)).toBeGreaterThanOrEqual(0.3);
     expect(lastAccuracy(global.history)).toBeGreaterThanOrEqual(lastAccuracy(vanilla.history));
     tf.dispose([train.images, test.images, representation.pixels, set.images as tf.Tensor]);
   }, 600_000);
