@@ -17,7 +17,8 @@
 //                      vanilla,uniformFanIn,inputFanIn,backbone,inverseSqrt:
 //                       vanilla | a rule name (@gsa/trainer's MAP_LEARNING_RATE_RULES) |
 //                       lr=X (one fixed map rate) | fanin=X (inputFanIn around base rate X) |
-//                       lambda=X | init=glorot | warmup=STEPS | bn=0 (smallcnn without batch norm) |
+//                       lambda=X | init=glorot | warmup=STEPS (default: a third of phase 1; warmup=0: none) |
+//                       flat (the output conv starts at zero: a map of exactly 0.5) | bn=0 (smallcnn without batch norm) |
 //                       raw (P from the images as they are, not standardised per image)
 //   GSA_STUDY_SEEDS=0,1,2  GSA_STUDY_EPOCHS=16  GSA_STUDY_CUTOFF=6  GSA_STUDY_LR=0.003
 //   GSA_STUDY_BATCH=16  GSA_STUDY_CHANNELS=8 (K)  GSA_STUDY_LAMBDA=0.01  GSA_STUDY_WIDTHS=16,32,64
@@ -90,10 +91,13 @@ interface Setting {
   rate?: number | MapLearningRateRuleName | MapLearningRateRule;
   lambda: number;
   initialization: 'pytorch' | 'glorot';
-  warmupSteps: number;
+  /** Absent: the trainer's default (a third of phase 1). */
+  warmupSteps?: number;
   batchNorm: boolean;
   /** P from the images as they are (`raw`) instead of standardised per image (the default). */
   rawPixels: boolean;
+  /** Start the output conv at zero: the map starts at exactly 0.5 everywhere. */
+  flatStart: boolean;
 }
 
 function parseSetting(name: string): Setting {
@@ -102,9 +106,9 @@ function parseSetting(name: string): Setting {
     attention: true,
     lambda: defaultLambda,
     initialization: 'pytorch',
-    warmupSteps: 0,
     batchNorm: true,
     rawPixels: false,
+    flatStart: false,
   };
   for (const token of name.split('+')) {
     const [key, value] = token.split('=') as [string, string | undefined];
@@ -122,9 +126,10 @@ function parseSetting(name: string): Setting {
     else if (key === 'warmup' && value) setting.warmupSteps = Number(value);
     else if (key === 'bn' && value === '0') setting.batchNorm = false;
     else if (token === 'raw') setting.rawPixels = true;
+    else if (token === 'flat') setting.flatStart = true;
     else {
       throw new Error(
-        `GSA_STUDY_SETTINGS: cannot read '${token}' in '${name}'. Use vanilla, a rule (${Object.keys(MAP_LEARNING_RATE_RULES).join(', ')}), lr=X, fanin=X, lambda=X, init=glorot, warmup=STEPS, bn=0 or raw.`,
+        `GSA_STUDY_SETTINGS: cannot read '${token}' in '${name}'. Use vanilla, a rule (${Object.keys(MAP_LEARNING_RATE_RULES).join(', ')}), lr=X, fanin=X, lambda=X, init=glorot, warmup=STEPS, flat, bn=0 or raw.`,
       );
     }
   }
@@ -250,6 +255,17 @@ for (const caseName of caseNames) {
           ? rawRepresentation!.pixels
           : representation!.pixels
         : undefined;
+      if (layer && setting.flatStart) {
+        tf.tidy(() => {
+          layer.apply(pixels!);
+          const weights = layer.getWeights();
+          layer.setWeights(
+            weights.map((weight, index) =>
+              index >= weights.length - 2 ? tf.zerosLike(weight) : weight,
+            ),
+          );
+        });
+      }
       const attention: AttentionSetup = layer
         ? {
             mode: 'global',
@@ -257,7 +273,7 @@ for (const caseName of caseNames) {
             pixelRepresentation: pixels!,
             lambda: setting.lambda,
             ...(setting.rate === undefined ? {} : { learningRate: setting.rate }),
-            ...(setting.warmupSteps > 0 ? { warmupSteps: setting.warmupSteps } : {}),
+            ...(setting.warmupSteps === undefined ? {} : { warmupSteps: setting.warmupSteps }),
           }
         : { mode: 'none' };
       const result = await trainTwoPhase({

@@ -6,7 +6,12 @@ import { join } from 'node:path';
 import { GlobalSpatialAttention, mapStatistics } from '@gsa/attention';
 import { describeWithBackends } from '@gsa/backends/testing';
 import { settleBatchNormStatistics } from './settle-batch-norm.js';
-import { trainTwoPhase, TrainingDivergedError, type AttentionSetup } from './train-two-phase.js';
+import {
+  mapWarmupSteps,
+  trainTwoPhase,
+  TrainingDivergedError,
+  type AttentionSetup,
+} from './train-two-phase.js';
 import { attentionSetup, tinyBackbone, tinyData } from './test-support.fixture.js';
 import type { EpochMetrics } from './types.js';
 
@@ -205,6 +210,48 @@ describe('trainTwoPhase on cpu', () => {
     for (const step of uniform.map) expect(step).toBeCloseTo(0.0025, 6);
     const given = await firstStep(128, 0.004); // a number is every weight's rate
     for (const step of given.map) expect(step).toBeCloseTo(0.004, 6);
+  });
+
+  it("warms the pixel CNN's rates up over a third of phase 1 by default", async () => {
+    expect(mapWarmupSteps(3, 4)).toBe(4);
+    expect(mapWarmupSteps(6, 12)).toBe(24);
+    expect(mapWarmupSteps(0, 12)).toBe(0);
+    // One step of a run whose phase 1 is 3 epochs of 4 steps: the map moves by rate x 1/4.
+    const firstStepMove = async (warmupSteps?: number) => {
+      const data = tinyData(16, 2);
+      const setup = attentionSetup('global', data, 3);
+      if (setup.mode !== 'global') throw new Error('unreachable');
+      tf.tidy(() => void setup.layer.apply(setup.pixelRepresentation));
+      const before = values(setup.layer.weights);
+      const backbone = tinyBackbone(5);
+      const controller = new AbortController();
+      await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        attention: { ...setup, ...(warmupSteps === undefined ? {} : { warmupSteps }) },
+        epochs: 4,
+        cutoffEpoch: 3,
+        batchSize: 4,
+        learningRate: 0.01,
+        seed: 1,
+        signal: controller.signal,
+        callbacks: [{ onStepEnd: () => controller.abort() }],
+      });
+      const after = values(setup.layer.weights);
+      const moved = Math.max(
+        ...before.flatMap((weight, i) => weight.map((value, j) => Math.abs(value - after[i]![j]!))),
+      );
+      backbone.dispose();
+      disposeSetup(setup);
+      data.images.dispose();
+      return moved;
+    };
+    expect(await firstStepMove()).toBeCloseTo(0.01 / 4, 6);
+    expect(await firstStepMove(0)).toBeCloseTo(0.01, 6);
+    await expect(firstStepMove(2.5)).rejects.toThrow(
+      'warmupSteps must be a whole number >= 0, got 2.5',
+    );
   });
 
   it.each(['global', 'l1'] as const)(

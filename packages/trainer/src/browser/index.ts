@@ -4,6 +4,7 @@
 // metrics.jsonl writer write files and live in the main entry (Node).
 export {
   trainTwoPhase,
+  mapWarmupSteps,
   TrainingDivergedError,
   type TwoPhaseOptions,
   type TwoPhaseResult,
