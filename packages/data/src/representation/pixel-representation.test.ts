@@ -336,7 +336,7 @@ describe('lowRankPixelRepresentation of standardised images', () => {
     const all = await (synthetic.images as tf.Tensor4D).data();
     const train = Array.from({ length: 24 }, (_, i) => i);
     const standardized = train.map((i) => {
-      const image = all.subarray(i * 256, (i + 1) * 256);
+      const image = Float32Array.from(all.subarray(i * 256, (i + 1) * 256));
       const mean = image.reduce((sum, value) => sum + value, 0) / 256;
       const std = Math.sqrt(image.reduce((sum, value) => sum + (value - mean) ** 2, 0) / 256);
       return Float32Array.from(image, (value) => (value - mean) / std);
