@@ -12,7 +12,7 @@
 //                       synthetic-SIZE-N[-rgb]  the synthetic structured set (N training
 //                                               images, N/4 test; -rgb: 3 identical channels)
 //                       orl-SIZE                ORL faces (400, 40 subjects), 80/20 stratified
-//                       pneumonia-N             PneumoniaMNIST's first N training images (28 px), 80/20
+//                       pneumonia-N             a stratified N of PneumoniaMNIST's training images (28 px), 80/20
 //   GSA_STUDY_SETTINGS comma-separated, each '+'-joined tokens; default
 //                      vanilla,uniformFanIn,inputFanIn,backbone,inverseSqrt:
 //                       vanilla | a rule name (@gsa/trainer's MAP_LEARNING_RATE_RULES) |
@@ -183,10 +183,13 @@ async function loadCase(name: string): Promise<StudyCase> {
   const pneumonia = /^pneumonia-(\d+)$/.exec(name);
   if (pneumonia) {
     const all = await loadMedMnist(dataFile('pneumoniamnist.npz'), { splits: ['train'] });
-    const set = subsetImageSet(
-      all,
-      Array.from({ length: Number(pneumonia[1]) }, (_, i) => i),
-    );
+    // A stratified subset: the file's first 500 training images are all pneumonia.
+    const count = Number(pneumonia[1]);
+    const subset = stratifiedHoldout(all.labels, {
+      testFraction: 1 - count / all.labels.length,
+      seed: 0,
+    }).train;
+    const set = subsetImageSet(all, subset);
     const split = stratifiedHoldout(set.labels, { testFraction: 0.2, seed: 0 });
     return { name, set, train: split.train, test: split.test };
   }

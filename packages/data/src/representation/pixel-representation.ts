@@ -201,7 +201,11 @@ export async function pixelRepresentation(
     const batch = train.slice(start, start + batchSize);
     for (let b = 0; b < batch.length; b++) {
       const read = await set.images.readPixels(batch[b]!);
-      const pixels = standardize ? standardizeImageChannels(read, channels) : read;
+      const pixels = standardize
+        ? tf.tidy(() =>
+            standardizeOverPixels(tf.tensor2d(read, [height * width, channels]), [0]).dataSync(),
+          )
+        : read;
       const n = start + b;
       for (let p = 0; p < height * width; p++) {
         for (let c = 0; c < channels; c++)
@@ -424,21 +428,4 @@ export async function lowRankPixelRepresentation(
       workingBytes: 2 * pixelsPerImage * k * 8,
     },
   };
-}
-
-/** One image's pixels (HWC), each channel standardised over its pixels, as `standardizeOverPixels`. */
-function standardizeImageChannels(pixels: ArrayLike<number>, channels: number): Float32Array {
-  const count = pixels.length / channels;
-  const out = new Float32Array(pixels.length);
-  for (let c = 0; c < channels; c++) {
-    let sum = 0;
-    for (let p = 0; p < count; p++) sum += pixels[p * channels + c]!;
-    const mean = sum / count;
-    let squares = 0;
-    for (let p = 0; p < count; p++) squares += (pixels[p * channels + c]! - mean) ** 2;
-    const scale = Math.max(Math.sqrt(squares / count), 1e-6);
-    for (let p = 0; p < count; p++)
-      out[p * channels + c] = (pixels[p * channels + c]! - mean) / scale;
-  }
-  return out;
 }
