@@ -336,6 +336,56 @@ describe('trainTwoPhase on cpu', () => {
     tf.dispose([pixelRepresentation, data.images]);
   });
 
+  it('warns when phase 1 ends with the map still at its random start', async () => {
+    const data = tinyData(16, 2);
+    const base = attentionSetup('global', data, 3);
+    if (base.mode !== 'global') throw new Error('unreachable');
+    // A P with large values: the random initial map already varies over the pixels.
+    const setup = {
+      ...base,
+      pixelRepresentation: tf.mul(base.pixelRepresentation, 40) as tf.Tensor4D,
+    };
+    base.pixelRepresentation.dispose();
+    const run = async (learningRate: number) => {
+      const backbone = tinyBackbone(5);
+      const messages: string[] = [];
+      const layer = new GlobalSpatialAttention({ channels: 4, seed: 3 });
+      const result = await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        attention: { ...setup, layer, learningRate },
+        epochs: 2,
+        cutoffEpoch: 1,
+        batchSize: 4,
+        learningRate: 0.05,
+        seed: 1,
+        log: (message) => messages.push(message),
+      });
+      backbone.dispose();
+      layer.dispose();
+      const moved = Math.max(
+        ...Array.from(result.map!.values, (value, i) =>
+          Math.abs(value - result.initialMap!.values[i]!),
+        ),
+      );
+      return { warnings: messages.filter((message) => message.startsWith('Warning')), moved };
+    };
+    const still = await run(1e-9);
+    expect(still.moved).toBeLessThan(1e-4);
+    expect(still.warnings).toHaveLength(1);
+    expect(still.warnings[0]).toMatch(
+      /^Warning: the map ends phase 1 hardly moved from its initial values \(largest change 0\.000; spread 0\.(\d\d)/,
+    );
+    // Its random start has a spread of its own, so the flat-map rule alone would not warn.
+    expect(Number(/spread (\d\.\d\d)/.exec(still.warnings[0]!)![1])).toBeGreaterThanOrEqual(0.1);
+    const moving = await run(0.05);
+    expect(moving.moved).toBeGreaterThan(0.05);
+    expect(moving.warnings.filter((message) => message.includes('hardly moved'))).toEqual([]);
+    setup.pixelRepresentation.dispose(); // its own layer was never used
+    data.images.dispose();
+  });
+
   it('learns the same map whether grey images enter P as 1 channel or as 3 identical ones', async () => {
     // Layer B reads every image three times, its first kernel A's divided by 3:
     // the same map at the start. Under the default rule (rate in 1/D for the

@@ -423,22 +423,25 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
             settings.evaluationBatchSize,
           )
         : undefined;
-      const mapSummary = mapForEpoch
-        ? mapStatistics((await mapForEpoch.data()) as Float32Array)
-        : undefined;
+      const mapValues = mapForEpoch ? ((await mapForEpoch.data()) as Float32Array) : undefined;
+      const mapSummary = mapValues ? mapStatistics(mapValues) : undefined;
       if (mapForEpoch && mapForEpoch !== frozenMap) mapForEpoch.dispose();
-      if (
-        mapSummary &&
-        phase === 1 &&
-        epoch === cutoffEpoch &&
-        mapSummary.spread < FLAT_MAP_SPREAD
-      ) {
-        log(
-          `Warning: the map ends phase 1 undecided (${describeMapStatistics(mapSummary)}): ` +
-            'it barely changes the images the backbone sees. Try a larger map learning rate ' +
-            '(attention.learningRate; --map-lr in gsa train), more phase-1 epochs ' +
-            '(cutoffEpoch; --cutoff) or a smaller lambda.',
-        );
+      if (mapValues && mapSummary && phase === 1 && epoch === cutoffEpoch) {
+        // A flat map, or one still at its random start (which can have some spread of its own).
+        const moved = initialMap ? largestChange(initialMap.values, mapValues) : undefined;
+        const problem =
+          mapSummary.spread < FLAT_MAP_SPREAD
+            ? `undecided (${describeMapStatistics(mapSummary)}): it barely changes the images the backbone sees`
+            : moved !== undefined && moved < UNMOVED_MAP_CHANGE
+              ? `hardly moved from its initial values (largest change ${moved.toFixed(3)}; ${describeMapStatistics(mapSummary)}): it is still the random map it started as`
+              : undefined;
+        if (problem) {
+          log(
+            `Warning: the map ends phase 1 ${problem}. Try a larger map learning rate ` +
+              '(attention.learningRate; --map-lr in gsa train), more phase-1 epochs ' +
+              '(cutoffEpoch; --cutoff) or a smaller lambda.',
+          );
+        }
       }
       const seconds = (performance.now() - started) / 1000;
       phaseSeconds[phase === 1 ? 'phase1' : 'phase2'] += seconds;
@@ -535,6 +538,17 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         : {}),
     };
   }
+}
+
+/** Below this largest per-pixel change over phase 1 the map is still its random start. */
+const UNMOVED_MAP_CHANGE = 0.05;
+
+function largestChange(before: Float32Array, after: Float32Array): number {
+  let largest = 0;
+  for (let i = 0; i < after.length; i++) {
+    largest = Math.max(largest, Math.abs(after[i]! - before[i]!));
+  }
+  return largest;
 }
 
 function createMapSource(
