@@ -107,7 +107,7 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option(
       '--map-lr <lr>',
-      "the map's own learning rate: the L1 map's (default --lr) or the pixel CNN's (default --lr x min(1, 32/D), D = pixel-representation channels)",
+      "the map's own learning rate: the L1 map's (default --lr), or every pixel-CNN weight's (default: the first kernel at --lr x min(1, 32/D), D = pixel-representation channels, the rest at --lr, warmed up over the first third of phase 1)",
       numberFlag('map-lr'),
     )
     .option('--batch <b>', 'batch size (default 32)', numberFlag('batch'))
