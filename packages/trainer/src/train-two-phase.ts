@@ -6,6 +6,7 @@ import {
   attentionPenalty,
   describeMapStatistics,
   mapStatistics,
+  type MapStatistics,
   type PixelWeightMap,
 } from '@gsa/attention';
 import { PyTorchAdam, type ParameterGroup } from './adam.js';
@@ -202,10 +203,8 @@ function mapParameterGroups(
     { learningRate, pixelChannels: attention.pixelRepresentation.shape[3] },
     attention.learningRate,
   );
+  // PyTorchAdam validates it (one check, one message).
   const warmupSteps = attention.warmupSteps ?? defaultWarmupSteps;
-  if (!Number.isInteger(warmupSteps) || warmupSteps < 0) {
-    throw new RangeError(`warmupSteps must be a whole number >= 0, got ${warmupSteps}.`);
-  }
   return variables.map((variable, index) => ({
     variables: [variable],
     learningRate: rates[index]!,
@@ -261,6 +260,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
 
   let history: EpochMetrics[] = [];
   let frozenMap: tf.Tensor4D | undefined;
+  let frozenSummary: MapStatistics | undefined;
   let initialMap: MapValues | undefined;
   let firstEpoch = 1;
   let lastCheckpoint: string | undefined;
@@ -423,8 +423,14 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
             settings.evaluationBatchSize,
           )
         : undefined;
-      const mapValues = mapForEpoch ? ((await mapForEpoch.data()) as Float32Array) : undefined;
-      const mapSummary = mapValues ? mapStatistics(mapValues) : undefined;
+      // The frozen map is a constant: read and summarised once, not every phase-2 epoch.
+      let mapValues: Float32Array | undefined;
+      let mapSummary: MapStatistics | undefined = frozenSummary;
+      if (mapForEpoch && !mapSummary) {
+        mapValues = (await mapForEpoch.data()) as Float32Array;
+        mapSummary = mapStatistics(mapValues);
+        if (mapForEpoch === frozenMap) frozenSummary = mapSummary;
+      }
       if (mapForEpoch && mapForEpoch !== frozenMap) mapForEpoch.dispose();
       if (mapValues && mapSummary && phase === 1 && epoch === cutoffEpoch) {
         // A flat map, or one still at its random start (which can have some spread of its own).
