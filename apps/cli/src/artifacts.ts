@@ -1,6 +1,8 @@
-import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
-import { basename, extname, join } from 'node:path';
-import { decodeImage, preprocessImage } from '@gsa/data';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { preprocessImage } from '@gsa/data';
+import { decodeImage } from '@gsa/data/node';
 import type { ColormapName, ImageArray, ScalarMap } from '@gsa/viz';
 import { overlayHeatmap } from '@gsa/viz';
 import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
@@ -81,18 +83,27 @@ export function exportModel(runDirectory: string, out: string, force: boolean): 
       'Pass the --out directory of a finished `gsa train`.',
     );
   }
-  if (existsSync(out)) {
-    if (!force)
-      throw new UsageError(
-        `${out} already exists.`,
-        'Pass --force to overwrite it, or choose another --out.',
-      );
-    rmSync(out, { recursive: true, force: true });
+  if (existsSync(out) && !force) {
+    throw new UsageError(
+      `${out} already exists.`,
+      'Pass --force to overwrite it, or choose another --out.',
+    );
   }
-  const temporary = `${out}.tmp-${process.pid}`;
-  cpSync(model, temporary, { recursive: true });
-  cpSync(temporary, out, { recursive: true });
-  rmSync(temporary, { recursive: true, force: true });
+  // Copied beside `out` under a name unique per call, then renamed into place
+  // whole: an interrupted export leaves no half model at `out`, and a forced
+  // one keeps the old export until the new copy is complete.
+  const temporary = join(
+    dirname(out),
+    `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  try {
+    cpSync(model, temporary, { recursive: true, errorOnExist: true, force: false });
+    rmSync(out, { recursive: true, force: true });
+    renameSync(temporary, out);
+  } catch (error) {
+    rmSync(temporary, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 export interface RunMapOptions {

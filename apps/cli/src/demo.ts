@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describeMapStatistics, type MapStatistics } from '@gsa/attention';
-import { writeSyntheticDataset } from '@gsa/data';
+import { writeSyntheticDataset } from '@gsa/data/node';
 import type { EpochMetrics } from '@gsa/trainer';
 import { decodePng } from '@gsa/viz/node';
 import { resolveTrainConfig } from './config.js';

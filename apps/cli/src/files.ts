@@ -1,16 +1,21 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import writeFileAtomicBase from 'write-file-atomic';
 import { CliError, UsageError } from './errors.js';
 
-/** Writes a file atomically: a temporary file beside it, then a rename. */
+/**
+ * Writes a file atomically through write-file-atomic: a temp file beside it
+ * (unique per call), fsynced, then renamed over it. A failed write leaves the
+ * old file and no temp file, and is reported as a CliError naming `path`.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(temporary, data);
-    renameSync(temporary, path);
+    writeFileAtomicBase.sync(
+      path,
+      typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+    );
   } catch (error) {
-    rmSync(temporary, { force: true });
     throw writeError(path, error);
   }
 }

@@ -463,7 +463,7 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
     .option('--seed <s>', 'seed (default 0)', numberFlag('seed'))
     .option('--force', 'overwrite a non-empty --out')
     .action(async (options: SynthFlags) => {
-      const { writeSyntheticDataset } = await import('@gsa/data');
+      const { writeSyntheticDataset } = await import('@gsa/data/node');
       const { out, force, ...rest } = options;
       try {
         const written = await writeSyntheticDataset(out, { ...rest, overwrite: force ?? false });

@@ -3,29 +3,42 @@ import * as tfl from '@tensorflow/tfjs-layers';
 // Register the custom layers a saved model may hold (FixedSpatialMap, TorchBatchNorm, ...).
 import '@gsa/attention';
 import '@gsa/backbones';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import { CliError } from './errors.js';
 import { writeError } from './files.js';
 
+let temporaries = 0;
+
 /**
  * Saves a model in the tfjs layers format (model.json + weights.bin) into
- * `directory`, atomically: a temporary directory, then a rename.
+ * `directory`, atomically: a temporary directory beside it, unique per call
+ * (pid, counter, random) so that two saves never share one, then a rename.
  */
 export async function saveModelToDirectory(
   model: tfl.LayersModel,
   directory: string,
 ): Promise<void> {
-  const temporary = `${directory}.tmp-${process.pid}`;
+  const temporary = join(
+    dirname(directory),
+    `.${basename(directory)}.tmp-${process.pid}-${++temporaries}-${randomBytes(4).toString('hex')}`,
+  );
   try {
-    rmSync(temporary, { recursive: true, force: true });
-    mkdirSync(temporary, { recursive: true });
+    mkdirSync(dirname(temporary), { recursive: true });
+    // Not recursive: an existing folder of that name is an error, never shared.
+    mkdirSync(temporary);
     await model.save(
       tf.io.withSaveHandler(async (artifacts) => {
         const weightData = artifacts.weightData
           ? new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData))
           : new Uint8Array();
-        writeFileSync(join(temporary, 'weights.bin'), weightData);
+        // write-file-atomic fsyncs, so the rename never publishes unflushed data.
+        writeFileAtomic.sync(
+          join(temporary, 'weights.bin'),
+          Buffer.from(weightData.buffer, weightData.byteOffset, weightData.byteLength),
+        );
         const modelJson = {
           format: artifacts.format ?? 'layers-model',
           generatedBy: artifacts.generatedBy,
@@ -33,7 +46,7 @@ export async function saveModelToDirectory(
           modelTopology: artifacts.modelTopology,
           weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }],
         };
-        writeFileSync(join(temporary, 'model.json'), JSON.stringify(modelJson));
+        writeFileAtomic.sync(join(temporary, 'model.json'), JSON.stringify(modelJson));
         return {
           modelArtifactsInfo: {
             dateSaved: new Date(),

@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@gsa/attention'; // registers FixedSpatialMap for loading
 import { existsSync } from 'node:fs';
-import {
-  decodeImage,
-  preprocessImage,
-  type PreprocessOptions,
-  type ProcessedImage,
-} from '@gsa/data';
+import { preprocessImage, type PreprocessOptions, type ProcessedImage } from '@gsa/data';
+import { decodeImage } from '@gsa/data/node';
 import { CliError } from './errors.js';
 import { loadModelFromDirectory, readModelInfo, type ModelInfo } from './model-files.js';
 

@@ -8,20 +8,10 @@ import { backboneDefinition, featureLayerName, localAttentionMaps } from '@gsa/b
 import { binaryRocAuc } from '@gsa/eval';
 import { gradCam, localAttentionLevelsForImage, type ReportExample } from '@gsa/viz';
 import { isLocalAttentionBackbone } from './experiment/results.js';
-import {
-  DATASET_SPEC_SYNTAX,
-  groupHoldout,
-  imageCount,
-  loadDataset,
-  stratifiedHoldout,
-  type ImageSet,
-} from '@gsa/data';
-import {
-  deployableModel,
-  metricsJsonlWriter,
-  progressCallback,
-  type TwoPhaseResult,
-} from '@gsa/trainer';
+import { groupHoldout, imageCount, stratifiedHoldout, type ImageSet } from '@gsa/data';
+import { DATASET_SPEC_SYNTAX, loadDataset } from '@gsa/data/node';
+import { deployableModel, type TwoPhaseResult } from '@gsa/trainer';
+import { metricsJsonlWriter, progressCallback } from '@gsa/trainer/node';
 import type { TrainConfig } from './config.js';
 import { CliError } from './errors.js';
 import { prepareRunDirectory, writeFileAtomic, writeJsonAtomic } from './files.js';

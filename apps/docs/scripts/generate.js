@@ -267,7 +267,7 @@ function apiReference() {
     ...entryPoints(),
   ];
   execFileSync(process.execPath, args, { cwd: docs, stdio: ['ignore', 'inherit', 'inherit'] });
-  // URLs without '@' (dev servers give '/@...' paths a meaning): api/gsa/data/browser.html.
+  // URLs without '@' (dev servers give '/@...' paths a meaning): api/gsa/data/node.html.
   renameSync(join(output, '@gsa'), join(output, 'gsa'));
   const index = join(output, 'index.md');
   writeFileSync(index, readFileSync(index, 'utf8').replace(/\]\(@gsa\//g, '](gsa/'));

@@ -1,4 +1,4 @@
-// A TypeDoc plugin: names each entry point as it is imported ("@gsa/data/browser")
+// A TypeDoc plugin: names each entry point as it is imported ("@gsa/data/node")
 // rather than by its source folder ("data/src/browser").
 import { Converter, ReflectionKind } from 'typedoc';
 

@@ -6,7 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 // Registers the custom layers an exported model may hold (FixedSpatialMap, TorchBatchNorm, ...).
 import { FixedSpatialMap } from '@gsa/attention';
 import '@gsa/backbones';
-import { preprocessImage, type PreprocessOptions } from '@gsa/data/browser';
+import { preprocessImage, type PreprocessOptions } from '@gsa/data';
 import {
   imageToRgba,
   overlayHeatmap,

@@ -2,7 +2,7 @@
 // vanilla and global attention trained side by side in this tab, the map drawn
 // epoch by epoch with the loss and accuracy curves. Nothing leaves the browser.
 import * as tf from '@tensorflow/tfjs-core';
-import { generateSyntheticDataset, type ImageSet } from '@gsa/data/browser';
+import { generateSyntheticDataset, type ImageSet } from '@gsa/data';
 import { drawRgbaImage } from '@gsa/viz/browser';
 import { renderHeatmap, upscaleNearest, type ScalarMap } from '@gsa/viz';
 import { BROWSER_BACKENDS, startBackend } from './backend.js';

@@ -11,7 +11,7 @@ import {
   type PreprocessOptions,
   type RawImage,
   type SplitName,
-} from '@gsa/data/browser';
+} from '@gsa/data';
 
 /** Decodes an image file with the browser (PNG, JPEG, WebP, GIF, BMP) to grey or RGB bytes. */
 export async function decodeImageFile(file: Blob, name: string): Promise<RawImage> {

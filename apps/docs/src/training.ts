@@ -5,15 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { GlobalSpatialAttention } from '@gsa/attention';
 import { createBackbone } from '@gsa/backbones';
-import {
-  holdout,
-  imageShape,
-  pixelRepresentation,
-  readImages,
-  type ImageSet,
-} from '@gsa/data/browser';
+import { holdout, imageShape, pixelRepresentation, readImages, type ImageSet } from '@gsa/data';
 import { binaryRocAuc } from '@gsa/eval';
-import { trainTwoPhase, type EpochMetrics } from '@gsa/trainer/browser';
+import { trainTwoPhase, type EpochMetrics } from '@gsa/trainer';
 import { scalarMapFromTensor, type ScalarMap } from '@gsa/viz';
 
 export type RunName = 'vanilla' | 'global';

@@ -66,7 +66,7 @@ describe('the built site', () => {
       '/guide/cli.html',
       '/reference/cli.html',
       '/api/index.html',
-      '/api/gsa/trainer/browser.html',
+      '/api/gsa/trainer/node.html',
     ]) {
       expect(pages).toContain(page);
     }

@@ -1,5 +1,7 @@
 import './register-layers.js';
 
+export { ATTENTION_MODES, type AttentionMode } from './attention-modes.js';
+
 export {
   GlobalSpatialAttention,
   type GlobalSpatialAttentionArgs,

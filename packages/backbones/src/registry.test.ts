@@ -44,6 +44,15 @@ describe('the registry', () => {
     expect(backboneDefinition('resnet152').displayName).toBe('ResNet-152');
   });
 
+  it('flags the backbones with attention maps of their own', () => {
+    const local = listBackbones()
+      .filter((entry) => entry.hasLocalAttention)
+      .map((entry) => entry.name);
+    expect(local).toEqual(expect.arrayContaining(['vgg_att3', 'resattnet56', 'resattnet92']));
+    expect(local).not.toContain('resnet18');
+    expect(local.every((name) => /att/.test(name))).toBe(true);
+  });
+
   it('names the registered backbones when asked for an unknown one', () => {
     expect(() => createBackbone('resnet19', { inputShape: [32, 32, 3] })).toThrow(
       /Unknown backbone 'resnet19'. Registered: smallcnn, .*resnet18/,

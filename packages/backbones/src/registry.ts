@@ -75,6 +75,8 @@ export interface BackboneDefinition<Options extends BackboneOptions = BackboneOp
   build: (options: Options) => tfl.LayersModel;
   /** The pixel scale its pretrained weights expect. */
   inputNormalization: InputNormalization;
+  /** It computes per-image attention maps of its own (read them with `localAttentionMaps`). */
+  hasLocalAttention?: boolean;
   /** PyTorch's parameter count of the full model with 1000 classes (torchvision's `num_params`). */
   torchvisionParameters?: number;
   /** Where pretrained weights come from. */
@@ -268,6 +270,7 @@ registerBackbone<VggAttentionOptions>({
     'VGG-att3-concat-pc of "Learn to Pay Attention" (Jetley et al. 2018): softmax attention at three levels, attended descriptors concatenated; maps via localAttentionMaps',
   build: vggAttention3,
   inputNormalization: 'any',
+  hasLocalAttention: true,
   publishedLayoutParameters: 33_959_976,
 });
 function registerResidualAttention(
@@ -284,6 +287,7 @@ function registerResidualAttention(
     description: `${displayName} of the Residual Attention Network (Wang et al. 2017; ${layout === 'cifar' ? '32x32-input layout' : 'ImageNet layout'}, attention modules ${modules.join('-')}); masks via localAttentionMaps`,
     build: (options) => residualAttentionNetwork({ layout, modules, ...options }),
     inputNormalization: 'any',
+    hasLocalAttention: true,
     ...(params === undefined ? {} : { publishedLayoutParameters: params }),
   });
 }

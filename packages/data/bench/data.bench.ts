@@ -28,13 +28,12 @@ import {
 } from '@gsa/tooling/bench';
 import {
   PAPER_PREPROCESSING,
-  decodeImage,
   generateSyntheticDataset,
-  loadImageFolder,
   lowRankPixelRepresentation,
   preprocessImage,
   type LazyImages,
 } from '../src/index.js';
+import { decodeImage, loadImageFolder } from '../src/node/index.js';
 
 interface RunResult {
   run: string;

@@ -1,35 +1,45 @@
-// Nothing is written half-way: files and whole folders are written under a
-// temporary name next to their destination and renamed into place at the end.
+// Nothing is written half-way: files go through write-file-atomic (the one
+// atomic writer of the repo: a temp file unique per call, fsynced, renamed
+// over the target), and whole folders are filled under a temporary name next
+// to their destination and renamed into place at the end.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import writeFileAtomicBase from 'write-file-atomic';
 import { DataError } from './errors.js';
 
+let siblings = 0;
+
+/**
+ * A fresh name beside `path`, unique per call: the pid keeps processes apart,
+ * the counter calls within one process, the random part reused pids.
+ */
 function temporarySibling(path: string): string {
   return join(
     dirname(path),
-    `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+    `.${basename(path)}.tmp-${process.pid}-${++siblings}-${randomBytes(4).toString('hex')}`,
   );
 }
 
-/** Writes a file atomically (temporary file, then rename). */
+/**
+ * Writes a file atomically (write-file-atomic), creating missing parent
+ * folders. A failed write leaves the old file as it was and no temp file.
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temporary = temporarySibling(path);
-  try {
-    await writeFile(temporary, data);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await writeFileAtomicBase(
+    path,
+    typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+  );
 }
 
 /**
  * Fills a folder atomically: `fill` writes into a temporary folder beside
- * `path`, which then replaces `path`. If `fill` throws, nothing is left. An
- * existing non-empty `path` is an error unless `overwrite` is set.
+ * `path` (unique per call, so concurrent calls never share one), which then
+ * replaces `path`. If `fill` throws, nothing is left. An existing non-empty
+ * `path` is an error unless `overwrite` is set. The files are `fill`'s own:
+ * use `writeFileAtomic` there for ones that must be on disk before the rename.
  */
 export async function writeDirectoryAtomic(
   path: string,
@@ -45,6 +55,7 @@ export async function writeDirectoryAtomic(
   }
   await mkdir(dirname(path), { recursive: true });
   const temporary = temporarySibling(path);
+  // Not recursive: an existing folder of that name is an error, never shared.
   await mkdir(temporary);
   try {
     await fill(temporary);

@@ -1,70 +1,80 @@
-// @gsa/data: image sets for global spatial attention. Loaders return an
-// ImageSet (see types.ts); the pixel representation is built from its
-// training images only. Everything in @gsa/data/browser (types, preprocessing
-// of decoded pixels, splits, the pixel representation, synthetic data,
-// batches), plus files, decoding and loaders (Node).
-export * from './browser/index.js';
-
-// Decoding
-export { decodeImage, readImageHeader, isImageFile, IMAGE_EXTENSIONS } from './decode/decode.js';
-
-// Sources
-export type { LoadOptions } from './images/load-files.js';
-export { loadImageFolder, COLUMN_ALIASES, type FolderOptions } from './sources/folder.js';
-export { loadMedMnist, MEDMNIST_CLASS_NAMES, type MedMnistOptions } from './sources/medmnist.js';
-export { parseNpy, readNpz, type NpyArray, type NpyData } from './sources/npy.js';
+// @gsa/data: image sets for global spatial attention, universal (browser and
+// Node): the ImageSet type, preprocessing of decoded pixels, THE splits and
+// folds, THE seeded generator, .npy bytes, the pixel representation, the
+// synthetic dataset (as tensors) and batches. Files, decoding and loaders are
+// in @gsa/data/node.
+export type {
+  ImageSet,
+  ImageSetMetadata,
+  LazyImages,
+  PixelArray,
+  PreprocessingSummary,
+  RawImage,
+  SplitName,
+} from './types.js';
+export { DataError } from './errors.js';
+export { parseSplitName, sortClassNames } from './sources/labels.js';
+export { decodePnm } from './decode/pnm.js';
+export { resizeArea } from './preprocess/resize-area.js';
 export {
-  loadJaffe,
-  parseJaffeRatings,
-  JAFFE_RATED_EMOTIONS,
-  JAFFE_POSED_EXPRESSIONS,
-  type JaffeOptions,
-} from './sources/jaffe.js';
+  preprocessImage,
+  preprocessImages,
+  PAPER_PREPROCESSING,
+  IMAGENET_MEAN,
+  IMAGENET_STD,
+  type CropRect,
+  type PreprocessOptions,
+  type ProcessedImage,
+} from './preprocess/preprocess.js';
 export {
-  loadIdrid,
-  idridCrop,
-  IDRID_CLASS_NAMES,
-  IDRID_WIDTH,
-  type IdridOptions,
-  type IdridTask,
-} from './sources/idrid.js';
+  isLazyImages,
+  imageCount,
+  imageShape,
+  readImages,
+  subsetImageSet,
+  classCounts,
+  makeImageSet,
+} from './images/image-set.js';
+export { lazyImages, type LazyImagesOptions } from './images/lazy-images.js';
 export {
-  loadDicom,
-  listDicomFiles,
-  DICOM_KEY_COLUMNS,
-  type DicomGroupBy,
-  type DicomLabelKey,
-  type DicomOptions,
-} from './sources/dicom/dicom.js';
+  stratifiedHoldout,
+  stratifiedKFold,
+  groupHoldout,
+  groupKFold,
+  holdout,
+  kFold,
+  type Fold,
+  type HoldoutOptions,
+  type HoldoutSplit,
+  type ImageSetSplit,
+  type KFoldOptions,
+  type SplitOptions,
+} from './splits/splits.js';
 export {
-  decodeDicom,
-  readDicomHeader,
-  applyWindow,
-  DICOM_SUPPORTED_TRANSFER_SYNTAXES,
-  DICOM_UNSUPPORTED_TRANSFER_SYNTAXES,
-  type DecodedDicom,
-  type DicomHeader,
-} from './sources/dicom/decode-dicom.js';
-export { loadNifti, type NiftiOptions, type NiftiSliceIndex } from './sources/nifti/nifti.js';
+  pixelRepresentation,
+  lowRankPixelRepresentation,
+  exactPixelRepresentationBytes,
+  type ExactOptions,
+  type RepresentationOptions,
+  type LowRankOptions,
+  type LowRankPixelRepresentation,
+  type PixelRepresentation,
+  type TrainingSplit,
+} from './representation/pixel-representation.js';
 export {
-  readNifti,
-  readNiftiHeader,
-  extractSlice,
-  canonicalShape,
-  type NiftiHeader,
-  type NiftiVolume,
-} from './sources/nifti/read-nifti.js';
-export { parseWindow, type IntensityWindow } from './sources/medical-labels.js';
+  generateSyntheticDataset,
+  syntheticRegion,
+  syntheticClassNames,
+  type SyntheticImageSet,
+  type SyntheticOptions,
+  type SyntheticRegion,
+} from './synthetic/synthetic.js';
 export {
-  loadDataset,
-  parseDatasetSpec,
-  detectDatasetKind,
-  DATASET_SPEC_SYNTAX,
-  type DatasetKind,
-  type DatasetOptions,
-  type DatasetSpec,
-  type SpecOptions,
-} from './sources/load-dataset.js';
-
-// Synthetic data on disk
-export { writeSyntheticDataset } from './synthetic/write-synthetic.js';
+  batches,
+  disposeBatch,
+  epochOrder,
+  type Batch,
+  type BatchOptions,
+} from './batching/batches.js';
+export { Random, hashSeed } from './random.js';
+export { parseNpy, parseNpz, encodeNpy, type NpyArray, type NpyData } from './npy/npy.js';

@@ -1,13 +1,21 @@
 // Seeded randomness: every split, shuffle and synthetic image is a pure
 // function of its seed, on any machine and in any order of calls.
 
+const doubleBits = new DataView(new ArrayBuffer(8));
+
 /** A 32-bit mixing hash (splitmix/murmur finaliser) of several integers. */
 export function hashSeed(...values: number[]): number {
   let h = 0x9e3779b9;
   for (const value of values) {
-    // Fold doubles such as 0.5 or 1e10 to 32 bits without losing their distinctness.
-    const low = value | 0;
-    const high = Math.floor(value / 4294967296) | 0;
+    // Integers (1e10 too) hash by their two 32-bit halves; any other number
+    // (0.5, -1.25) by the two words of its float64 bits, so it stays distinct.
+    let low = value | 0;
+    let high = Math.floor(value / 4294967296) | 0;
+    if (!Number.isInteger(value)) {
+      doubleBits.setFloat64(0, value);
+      high = doubleBits.getInt32(0) ^ 0x7ff00000;
+      low = doubleBits.getInt32(4);
+    }
     h = Math.imul(h ^ low, 0x85ebca6b);
     h = Math.imul(h ^ (h >>> 13) ^ high, 0xc2b2ae35);
     h ^= h >>> 16;

@@ -12,8 +12,6 @@ export {
   type ClassificationReport,
   type KappaWeighting,
 } from './metrics.js';
-export { groupKFold, stratifiedKFold, type Fold } from './folds.js';
-export { mulberry32, shuffled, type RandomSource } from './random.js';
 export {
   runPaperProtocol,
   type EpochTrainer,

@@ -53,6 +53,8 @@ describe('metrics on hand-computed cases', () => {
     // class 0: P 2/2, R 2/3; class 1: P 1/2, R 1/2; class 2: P 1/2, R 1/1.
     expect(report.perClass.map((c) => c.precision)).toEqual([1, 0.5, 0.5]);
     expect(report.perClass.map((c) => c.recall)).toEqual([2 / 3, 0.5, 1]);
+    // Specificity, one-vs-rest: class 0 TN 3 FP 0; class 1 TN 3 FP 1; class 2 TN 4 FP 1.
+    expect(report.perClass.map((c) => c.specificity)).toEqual([1, 0.75, 0.8]);
     expect(report.perClass[0]!.f1).toBeCloseTo(0.8, 12);
     expect(report.perClass[2]!.f1).toBeCloseTo(2 / 3, 12);
     expect(macroF1(truth, predicted)).toBeCloseTo((0.8 + 0.5 + 2 / 3) / 3, 12);

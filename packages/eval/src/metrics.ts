@@ -6,7 +6,10 @@
 
 export interface ClassMetrics {
   readonly precision: number;
+  /** Recall, also called sensitivity. */
   readonly recall: number;
+  /** True negatives over all negatives of this class (one-vs-rest). */
+  readonly specificity: number;
   readonly f1: number;
   /** Number of true samples of this class. */
   readonly support: number;
@@ -81,15 +84,19 @@ const safeRatio = (numerator: number, denominator: number): number =>
 
 export function perClassMetrics(matrix: readonly (readonly number[])[]): ClassMetrics[] {
   const k = matrix.length;
+  const total = matrix.reduce((sum, row) => sum + row.reduce((s, v) => s + v, 0), 0);
   return matrix.map((row, c) => {
     const truePositives = row[c] as number;
     const support = row.reduce((s, v) => s + v, 0);
     let predicted = 0;
     for (let t = 0; t < k; t++) predicted += (matrix[t] as readonly number[])[c] as number;
+    const falsePositives = predicted - truePositives;
+    const trueNegatives = total - support - falsePositives;
     const precision = safeRatio(truePositives, predicted);
     const recall = safeRatio(truePositives, support);
+    const specificity = safeRatio(trueNegatives, trueNegatives + falsePositives);
     const f1 = safeRatio(2 * precision * recall, precision + recall);
-    return { precision, recall, f1, support };
+    return { precision, recall, specificity, f1, support };
   });
 }
 

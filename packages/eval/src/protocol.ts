@@ -1,4 +1,4 @@
-import { groupKFold, stratifiedKFold } from './folds.js';
+import { groupKFold, stratifiedKFold } from '@gsa/data';
 import { mean, standardDeviation } from './statistics.js';
 
 /** A set of samples named by index into some dataset the trainer knows, with their labels. */
@@ -117,12 +117,12 @@ export async function runPaperProtocol(
     throw new RangeError('every training sample needs one group');
   }
   const splits = trainingSet.groups
-    ? groupKFold(trainingSet.groups, folds, seed)
-    : stratifiedKFold(trainingSet.labels, folds, seed);
+    ? groupKFold(trainingSet.labels, trainingSet.groups, { k: folds, seed })
+    : stratifiedKFold(trainingSet.labels, { k: folds, seed, allowSmallClasses: true });
   for (const [fold, split] of splits.entries()) {
     const curve = await trainer({
-      train: subset(trainingSet, split.trainIndices),
-      evaluation: subset(trainingSet, split.validationIndices),
+      train: subset(trainingSet, split.train),
+      evaluation: subset(trainingSet, split.validation),
       epochs,
       stage: { kind: 'fold', fold },
     });

@@ -1,9 +1,9 @@
 import { significanceMarks } from './significance.js';
-import { mulberry32 } from './random.js';
+import { Random } from '@gsa/data';
 
 const noisy = (centre: number, seed: number, count = 30): number[] => {
-  const random = mulberry32(seed);
-  return Array.from({ length: count }, () => centre + (random() - 0.5) * 0.02);
+  const random = new Random(seed);
+  return Array.from({ length: count }, () => centre + (random.next() - 0.5) * 0.02);
 };
 
 describe('significanceMarks', () => {

@@ -7,7 +7,7 @@ import {
   welchTTest,
 } from './statistics.js';
 import { readFixture } from './fixtures.fixture.js';
-import { mulberry32 } from './random.js';
+import { Random } from '@gsa/data';
 
 interface TTestCase {
   name: string;
@@ -80,8 +80,8 @@ describe('summaries', () => {
 });
 
 describe('bootstrap confidence interval', () => {
-  const random = mulberry32(3);
-  const values = Array.from({ length: 200 }, () => random());
+  const random = new Random(3);
+  const values = Array.from({ length: 200 }, () => random.next());
 
   it('is reproducible for a seed and changes with it', () => {
     const first = bootstrapConfidenceInterval(values, { seed: 1 });

@@ -1,5 +1,5 @@
 import studentTCdf from '@stdlib/stats-base-dists-t-cdf';
-import { mulberry32 } from './random.js';
+import { Random } from '@gsa/data';
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('mean of no values');
@@ -140,12 +140,12 @@ export function bootstrapConfidenceInterval(
     throw new RangeError(`resamples must be an integer >= 1 (e.g. 2000), got ${resamples}`);
   if (!(confidence > 0 && confidence < 1))
     throw new RangeError(`confidence must lie in (0, 1), got ${confidence}`);
-  const random = mulberry32(seed);
+  const random = new Random(seed);
   const estimates = new Float64Array(resamples);
   const resample = new Array<number>(values.length);
   for (let r = 0; r < resamples; r++) {
     for (let i = 0; i < values.length; i++)
-      resample[i] = values[Math.floor(random() * values.length)] as number;
+      resample[i] = values[random.int(values.length)] as number;
     estimates[r] = statistic(resample);
   }
   estimates.sort();

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import type { Json, JsonObject } from './cell-key.js';
 
 /**
@@ -13,6 +14,7 @@ import type { Json, JsonObject } from './cell-key.js';
 export type CellFile = string | { base64: string };
 
 const safeName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+let stagings = 0;
 
 /** Where a cell's files live. */
 export function cellDirectory(outDir: string, key: string): string {
@@ -55,14 +57,19 @@ export function storeCellFiles(outDir: string, key: string, result: JsonObject):
   }
   const contents = entries.map(([name, value]) => [name, fileContent(key, name, value)] as const);
   const target = cellDirectory(outDir, key);
+  const cells = join(resolve(outDir), 'cells');
+  // Unique per call (pid, counter, random): two recorders of one key, even in
+  // one process, each fill their own staging folder.
   const staging = join(
-    resolve(outDir),
-    'cells',
-    `.${key}.${process.pid}.${randomBytes(4).toString('hex')}`,
+    cells,
+    `.${key}.${process.pid}.${++stagings}.${randomBytes(4).toString('hex')}`,
   );
-  mkdirSync(staging, { recursive: true });
+  mkdirSync(cells, { recursive: true });
+  // Not recursive: an existing folder of that name is an error, never shared.
+  mkdirSync(staging);
   try {
-    for (const [name, content] of contents) writeFileSync(join(staging, name), content);
+    // write-file-atomic fsyncs each file, so the rename never publishes unflushed data.
+    for (const [name, content] of contents) writeFileAtomic.sync(join(staging, name), content);
     try {
       renameSync(staging, target);
     } catch (error) {

@@ -34,14 +34,13 @@ import { createBackbone } from '@gsa/backbones';
 import {
   generateSyntheticDataset,
   isLazyImages,
-  loadImageFolder,
-  loadMedMnist,
   pixelRepresentation,
   readImages,
   stratifiedHoldout,
   subsetImageSet,
   type ImageSet,
 } from '@gsa/data';
+import { loadImageFolder, loadMedMnist } from '@gsa/data/node';
 import { binaryRocAuc } from '@gsa/eval';
 import {
   MAP_LEARNING_RATE_RULES,

@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 import type { EpochMetrics, StepInfo, TrainingCallback, TrainingStartInfo } from './types.js';
 
 export interface ProgressOptions {
@@ -88,12 +89,11 @@ export function metricsJsonlWriter(path: string): TrainingCallback {
   return {
     onTrainBegin(info) {
       mkdirSync(dirname(path), { recursive: true });
-      const temporary = `${path}.tmp-${process.pid}`;
-      writeFileSync(
-        temporary,
+      // write-file-atomic: a temp name unique per call, fsynced, then renamed.
+      writeFileAtomic.sync(
+        path,
         info.history.map((metrics) => `${JSON.stringify(metrics)}\n`).join(''),
       );
-      renameSync(temporary, path);
     },
     onEpochEnd(metrics) {
       appendFileSync(path, `${JSON.stringify(metrics)}\n`);

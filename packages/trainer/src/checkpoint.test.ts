@@ -76,6 +76,16 @@ describe('checkpoint files', () => {
     expect(readCheckpoint(path)).toEqual(rest);
   });
 
+  it('refuses a format-1 checkpoint (another epoch order) and says to start again', () => {
+    const path = writeCheckpoint(directory, checkpoint(3));
+    const manifestPath = join(path, 'checkpoint.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, format: 'gsa-checkpoint-1' }));
+    expect(() => readCheckpoint(path)).toThrow(
+      /checkpoint format 1, another epoch order.*start the run again without --resume/,
+    );
+  });
+
   it('keeps the newest k and leaves no temporary directories', () => {
     for (let epoch = 1; epoch <= 5; epoch++) writeCheckpoint(directory, checkpoint(epoch), 2);
     expect(readdirSync(directory).sort()).toEqual(['epoch-0004', 'epoch-0005']);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
@@ -46,8 +47,11 @@ interface ArrayRef {
   length: number;
 }
 
-const FORMAT = 'gsa-checkpoint-1';
+// Format 2: the epoch order comes from @gsa/data's seeded generator (format 1
+// used the trainer's own), so a format-1 run cannot be replayed exactly.
+const FORMAT = 'gsa-checkpoint-2';
 const DIRECTORY_PATTERN = /^epoch-(\d{4,})$/;
+let temporaries = 0;
 
 export function checkpointDirectoryName(epoch: number): string {
   return `epoch-${String(epoch).padStart(4, '0')}`;
@@ -60,14 +64,18 @@ export function checkpointDirectoryName(epoch: number): string {
  */
 export function writeCheckpoint(directory: string, checkpoint: Checkpoint, keep = 3): string {
   const finalPath = join(directory, checkpointDirectoryName(checkpoint.epoch));
+  // Unique per call (pid, counter, random), so two writers, even of one epoch
+  // in one process, never write into each other's files.
   const temporaryPath = join(
     directory,
-    `.tmp-${checkpointDirectoryName(checkpoint.epoch)}-${process.pid}`,
+    `.tmp-${checkpointDirectoryName(checkpoint.epoch)}-${process.pid}-${++temporaries}-${randomBytes(4).toString('hex')}`,
   );
+  let created = false;
   try {
     mkdirSync(directory, { recursive: true });
-    rmSync(temporaryPath, { recursive: true, force: true });
+    // Not recursive: an existing folder of that name is an error, never shared.
     mkdirSync(temporaryPath);
+    created = true;
     const arrays: Float32Array[] = [];
     let offset = 0;
     const reference = (array: SavedArray): ArrayRef => {
@@ -101,7 +109,7 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint, keep 
     renameSync(temporaryPath, finalPath);
   } catch (error) {
     try {
-      rmSync(temporaryPath, { recursive: true, force: true });
+      if (created) rmSync(temporaryPath, { recursive: true, force: true });
     } catch {
       // Nothing was created there.
     }
@@ -116,11 +124,20 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint, keep 
   return finalPath;
 }
 
+/**
+ * Streams the chunks into a new file and fsyncs it, so the rename of its
+ * folder never publishes unflushed data. Not write-file-atomic: the whole
+ * folder is the atomic unit here, and chunks spare one big copy of the tensors.
+ */
 function writeDurably(path: string, chunks: ArrayBufferView[]): void {
-  const descriptor = openSync(path, 'w');
+  const descriptor = openSync(path, 'wx');
   try {
     for (const chunk of chunks) {
-      writeSync(descriptor, new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      // writeSync may write less than asked (large chunks): go on until all is out.
+      for (let written = 0; written < bytes.byteLength;) {
+        written += writeSync(descriptor, bytes, written);
+      }
     }
     fsyncSync(descriptor);
   } finally {
@@ -163,6 +180,11 @@ export function readCheckpoint(path: string): Checkpoint {
     initialMap?: ArrayRef | null;
     optimizer: { step: number; moments: { first: ArrayRef; second: ArrayRef }[] };
   };
+  if (manifest.format === 'gsa-checkpoint-1') {
+    throw new Error(
+      `${path} was written by an earlier gsa (checkpoint format 1, another epoch order) and cannot be resumed exactly; start the run again without --resume.`,
+    );
+  }
   if (manifest.format !== FORMAT) {
     throw new Error(`${path} is not a gsa checkpoint (format '${manifest.format}').`);
   }

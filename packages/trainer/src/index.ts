@@ -1,12 +1,35 @@
-// @gsa/trainer: everything in @gsa/trainer/browser, plus what writes files
-// (checkpoints, progress on a terminal, metrics.jsonl).
-export * from './browser/index.js';
+// @gsa/trainer: the parts that need no file system, universal (browsers, the
+// docs demo): two-phase training, PyTorch's Adam, early stopping, the epoch
+// order, the deployable model and precise batch norm. Checkpoints and the
+// metrics.jsonl writer write files and live in @gsa/trainer/node.
 export {
-  writeCheckpoint,
-  readCheckpoint,
-  readLatestCheckpoint,
-  listCheckpoints,
-  type Checkpoint,
-  type SavedArray,
-} from './checkpoint.js';
-export { progressCallback, metricsJsonlWriter, type ProgressOptions } from './callbacks.js';
+  trainTwoPhase,
+  mapWarmupSteps,
+  TrainingDivergedError,
+  type TwoPhaseOptions,
+  type TwoPhaseResult,
+  type MapValues,
+  type AttentionSetup,
+  type LabelledImages,
+} from './train-two-phase.js';
+export {
+  mapLearningRates,
+  MAP_LEARNING_RATE_RULES,
+  DEFAULT_MAP_LEARNING_RATE_RULE,
+  PIXEL_CNN_RATE_CHANNELS,
+  type MapLearningRateRule,
+  type MapLearningRateRuleName,
+  type MapRateContext,
+  type MapWeight,
+} from './map-learning-rate.js';
+export { PyTorchAdam, type AdamOptions, type AdamState, type ParameterGroup } from './adam.js';
+export { earlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
+export { deployableModel } from './deployable-model.js';
+export { settleBatchNormStatistics } from './settle-batch-norm.js';
+export type {
+  EpochMetrics,
+  StepInfo,
+  TrainingCallback,
+  TrainingControl,
+  TrainingStartInfo,
+} from './types.js';

@@ -9,6 +9,7 @@ import {
   type MapStatistics,
   type PixelWeightMap,
 } from '@gsa/attention';
+import { epochOrder } from '@gsa/data';
 import { PyTorchAdam, type ParameterGroup } from './adam.js';
 // Checkpoints read and write files (node:fs): loaded only when a run asks for
 // them, so that training itself also runs in a browser (@gsa/trainer/browser).
@@ -19,7 +20,6 @@ import {
   type MapLearningRateRule,
   type MapLearningRateRuleName,
 } from './map-learning-rate.js';
-import { epochPermutation } from './permutation.js';
 import { batchNormLayers, settleBatchNormStatistics } from './settle-batch-norm.js';
 import type { EpochMetrics, TrainingCallback } from './types.js';
 
@@ -228,6 +228,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
   const mapSource = createMapSource(attention, [height, width, channels]);
   const backboneVariables = backbone.trainableWeights.map((weight) => weight.read() as tf.Variable);
   const stepsPerEpoch = Math.ceil(count / batchSize);
+  const positions = Array.from({ length: count }, (_, i) => i);
   const mapGroups = mapSource
     ? mapParameterGroups(
         attention,
@@ -356,7 +357,8 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       }
       const started = performance.now();
       statisticsSettled = false; // this epoch's steps move the weights
-      const order = epochPermutation(count, seed, epoch);
+      // @gsa/data's seeded epoch order: a resumed run replays it from (seed, epoch) alone.
+      const order = Int32Array.from(epochOrder(positions, { seed, epoch }));
       const trainable = phase === 1 ? optimizer.variables : backboneVariables;
       let lossSum = 0;
       let crossEntropySum = 0;

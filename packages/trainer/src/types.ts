@@ -1,3 +1,4 @@
+import type { AttentionMode } from '@gsa/attention';
 /** What one epoch did, as recorded in the history, metrics.jsonl and checkpoints. */
 export interface EpochMetrics {
   /** 1-based. */
@@ -32,7 +33,7 @@ export interface StepInfo {
 }
 
 export interface TrainingStartInfo {
-  mode: 'global' | 'l1' | 'none';
+  mode: AttentionMode;
   epochs: number;
   cutoffEpoch: number;
   stepsPerEpoch: number;

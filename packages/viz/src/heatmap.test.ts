@@ -10,7 +10,7 @@ import {
   renderHeatmapSvg,
   renderHeatmapWithColorBar,
 } from './heatmap.js';
-import { decodeNpy } from './npy.js';
+import { parseNpy } from '@gsa/data';
 import { overlayHeatmap } from './overlay.js';
 import { decodePng, encodePng, pngDataUri, writePng } from './node/files.js';
 import { writeAttentionMap } from './node/heatmap-files.js';
@@ -144,9 +144,7 @@ describe('heatmap', () => {
       expect(svg).toContain('>20</text>');
       expect(svg).toContain('>10</text>');
       expect(decodePng(readFileSync(written.png)).height).toBe(4);
-      expect(decodeNpy(readFileSync(written.npy)).values).toEqual(
-        Float32Array.from(tinyMap.values),
-      );
+      expect(parseNpy(readFileSync(written.npy)).data).toEqual(Float32Array.from(tinyMap.values));
     } finally {
       rmSync(directory, { recursive: true, force: true });
     }

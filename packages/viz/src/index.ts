@@ -26,7 +26,6 @@ export {
   type ImageToRgbaOptions,
   type OverlayOptions,
 } from './overlay.js';
-export { decodeNpy, encodeNpy, type NpyArray } from './npy.js';
 export {
   confusionMatrixSpec,
   renderChartSvg,
@@ -48,7 +47,6 @@ export {
 export { imageArrayFromTensor, scalarMapFromTensor } from './tensors.js';
 export { gradCam, layerNames, type GradCamOptions, type GradCamResult } from './grad-cam.js';
 export {
-  perClassMetrics,
   renderReportHtml,
   type PerClassMetrics,
   type RenderReportOptions,

@@ -1,12 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { perClassMetrics, renderReportHtml } from './report.js';
+import { renderReportHtml } from './report.js';
 import { sampleRunReport } from './report.fixture.js';
 import { decodePng, pngDataUri } from './node/files.js';
 import { writeRunReport } from './node/report.js';
 import { writeAttentionMap } from './node/heatmap-files.js';
-import { decodeNpy } from './npy.js';
+import { parseNpy } from '@gsa/data';
 
 describe('report.html', () => {
   let html = '';
@@ -88,26 +88,6 @@ describe('report.html', () => {
     expect([firstPng.width, firstPng.height]).toEqual([32, 32]);
   });
 
-  it('computes per-class metrics from the confusion matrix', () => {
-    const [first, second] = perClassMetrics(
-      [
-        [8, 2],
-        [1, 9],
-      ],
-      ['a', 'b'],
-    );
-    expect(first).toEqual({
-      className: 'a',
-      support: 10,
-      precision: 8 / 9,
-      recall: 0.8,
-      specificity: 0.9,
-      f1: expect.any(Number),
-    });
-    expect(first!.f1).toBeCloseTo((2 * (8 / 9) * 0.8) / (8 / 9 + 0.8));
-    expect(second!.recall).toBeCloseTo(0.9);
-  });
-
   it('takes a typed configuration interface; skips undefined, summarises long arrays', async () => {
     interface TrainConfig {
       backbone: string;
@@ -164,7 +144,11 @@ describe('files (Node)', () => {
     });
     const png = decodePng(readFileSync(paths.png));
     expect([png.width, png.height]).toEqual([12 + 1 + 3, 8]);
-    expect(decodeNpy(readFileSync(paths.npy))).toEqual({ shape: [2, 3], values: map.values });
+    expect(parseNpy(readFileSync(paths.npy))).toEqual({
+      dtype: '<f4',
+      shape: [2, 3],
+      data: map.values,
+    });
     const bare = await writeAttentionMap(join(directory, 'bare'), map, { withoutColorBar: true });
     expect(decodePng(readFileSync(bare.png)).width).toBe(3);
   });

@@ -13,18 +13,12 @@ import type { ColormapName } from './colormap.js';
 import { escapeXml, renderColorBarSvg, renderHeatmap, valueRange } from './heatmap.js';
 import type { ImageArray, RgbaImage, ScalarMap } from './image.js';
 import type { LocalAttentionLevel } from './local-maps.js';
+import { perClassMetrics, type ClassMetrics } from '@gsa/eval';
 import { checkOpacity, imageToRgba, overlayHeatmap } from './overlay.js';
 
-/** Metrics of one class; computed from the confusion matrix when a report has none. */
-export interface PerClassMetrics {
-  className: string;
-  /** Test images whose true class this is. */
-  support: number;
-  precision: number;
-  /** Recall, also called sensitivity. */
-  recall: number;
-  specificity: number;
-  f1: number;
+/** Metrics of one class (@gsa/eval's); computed from the confusion matrix when a report has none. */
+export interface PerClassMetrics extends ClassMetrics {
+  readonly className: string;
 }
 
 /** One test image shown with the global map and what drove its prediction. */
@@ -96,33 +90,6 @@ export interface RenderReportOptions {
    * `@gsa/viz/node`; in the browser `rgbaToDataUri` from `@gsa/viz/browser`.
    */
   imageToDataUri: (image: RgbaImage) => string;
-}
-
-/** Precision, recall, specificity and F1 per class from `matrix[true][predicted]`. */
-export function perClassMetrics(
-  matrix: readonly (readonly number[])[],
-  classNames: readonly string[],
-): PerClassMetrics[] {
-  const total = matrix.reduce((sum, row) => sum + row.reduce((a, b) => a + b, 0), 0);
-  const ratio = (numerator: number, denominator: number) =>
-    denominator > 0 ? numerator / denominator : 0;
-  return classNames.map((className, index) => {
-    const truePositive = matrix[index]?.[index] ?? 0;
-    const support = (matrix[index] ?? []).reduce((a, b) => a + b, 0);
-    const predicted = matrix.reduce((sum, row) => sum + (row[index] ?? 0), 0);
-    const falsePositive = predicted - truePositive;
-    const trueNegative = total - support - falsePositive;
-    const precision = ratio(truePositive, predicted);
-    const recall = ratio(truePositive, support);
-    return {
-      className,
-      support,
-      precision,
-      recall,
-      specificity: ratio(trueNegative, trueNegative + falsePositive),
-      f1: ratio(2 * precision * recall, precision + recall),
-    };
-  });
 }
 
 const escapeHtml = escapeXml;
@@ -347,7 +314,10 @@ export async function renderReportHtml(
   const perClass =
     report.perClass ??
     (report.confusionMatrix
-      ? perClassMetrics(report.confusionMatrix, report.classNames)
+      ? perClassMetrics(report.confusionMatrix).map((metrics, index) => ({
+          className: report.classNames[index] ?? String(index),
+          ...metrics,
+        }))
       : undefined);
   if (perClass) {
     const percent = (value: number) => `<td class="number">${(value * 100).toFixed(1)}%</td>`;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBackend } from '@gsa/backends';
-import { writeSyntheticDataset } from '@gsa/data';
+import { writeSyntheticDataset } from '@gsa/data/node';
 import { evaluateBaseline, featureMatrix } from '@gsa/eval';
 import { loadData, splitIndices } from '../train-run.js';
 import { releaseCachedData, runProtocolCell } from './cell.js';

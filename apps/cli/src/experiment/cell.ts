@@ -2,13 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   evaluateBaseline,
   featureMatrix,
-  groupKFold,
   runPaperProtocol,
   type FeatureMatrix,
   type ProtocolResult,
 } from '@gsa/eval';
 import { backboneDefinition } from '@gsa/backbones';
-import { readImages, type ImageSet } from '@gsa/data';
+import { groupKFold, readImages, type ImageSet } from '@gsa/data';
 import { loadData, splitIndices } from '../train-run.js';
 import { trainOnSplit } from '../training.js';
 import { cellTrainSettings, type BaselineMethod, type CellConfig } from './grid.js';
@@ -147,9 +146,9 @@ async function runBaselineCell(
       numClasses: set.classNames.length,
       folds: groups
         ? groupKFold(
+            trainLabels,
             split.train.map((index) => groups[index]!),
-            cell.folds,
-            cell.splitSeed,
+            { k: cell.folds, seed: cell.splitSeed },
           )
         : cell.folds,
       seed: cell.splitSeed,

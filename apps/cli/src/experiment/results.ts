@@ -93,7 +93,7 @@ export function backboneLabel(name: string): string {
 /** Backbones with their own per-image attention (VGG-att3, ResAttNet): one row, no map in front. */
 export function isLocalAttentionBackbone(name: string): boolean {
   try {
-    return /attention/i.test(String(backboneDefinition(name).family));
+    return backboneDefinition(name).hasLocalAttention === true;
   } catch {
     return false;
   }

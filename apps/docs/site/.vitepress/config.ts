@@ -29,7 +29,7 @@ function apiPages(): DefaultTheme.SidebarItem[] {
     .filter((file) => file.endsWith('.md') && file !== 'index.md')
     .sort()
     .map((file) => {
-      const page = file.replace(/\.md$/, ''); // gsa/data/browser
+      const page = file.replace(/\.md$/, ''); // gsa/data/node
       return { text: `@${page}`, link: `/api/${page}` };
     });
 }

@@ -7,7 +7,8 @@ import { DataError } from '../errors.js';
 import { isLazyImages, readImages } from '../images/image-set.js';
 import { DATA_DIR, cleanupScratch, hasSharedData, scratchDir } from '../test-helpers.fixture.js';
 import { loadMedMnist } from './medmnist.js';
-import { parseNpy, readNpz } from './npy.js';
+import { parseNpy } from '../npy/npy.js';
+import { readNpz } from '../npy/read-npz.js';
 
 const hasPneumonia = hasSharedData('pneumoniamnist.npz', 'the PneumoniaMNIST test');
 
@@ -68,7 +69,7 @@ describe('parseNpy', () => {
       /Fortran-ordered/,
     );
     expect(() => parseNpy(npy('|u1', [4, 4], u8([1, 2])), 't.npy')).toThrow(
-      /t\.npy: truncated data, 2 of 16 bytes/,
+      /t\.npy: truncated \.npy file: shape \(4, 4\) of \|u1 needs 16 bytes of data, got 2/,
     );
   });
 });

@@ -12,7 +12,8 @@ import {
   validatePreprocessOptions,
 } from '../preprocess/preprocess.js';
 import type { ImageSet, PixelArray, RawImage, SplitName } from '../types.js';
-import { readNpz, type NpyArray } from './npy.js';
+import type { NpyArray } from '../npy/npy.js';
+import { readNpz } from '../npy/read-npz.js';
 
 const ORGANS = [
   'bladder',

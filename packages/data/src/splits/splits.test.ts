@@ -146,6 +146,21 @@ describe('holdout and kFold on an ImageSet', () => {
     (withColumn.images as tf.Tensor4D).dispose();
   });
 
+  it('holds out by seed when the split column marks no test image', () => {
+    const noTest = set({
+      splits: Array.from({ length: 100 }, (_, i) => (i % 5 ? 'train' : 'val')),
+    });
+    const split = holdout(noTest, { seed: 3, testFraction: 0.2 });
+    expect(split.method).toBe('stratified');
+    expect(split.test).toHaveLength(20);
+    expect(split).toEqual({
+      ...stratifiedHoldout(labels, { seed: 3 }),
+      validation: [],
+      method: 'stratified',
+    });
+    (noTest.images as tf.Tensor4D).dispose();
+  });
+
   it('splits by group when asked, then folds the training part', () => {
     const withGroups = set({ groups });
     const split = holdout(withGroups, { groupAware: true, seed: 1 });

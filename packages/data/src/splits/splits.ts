@@ -292,12 +292,13 @@ export interface SplitOptions extends HoldoutOptions {
 }
 
 /**
- * The train/test partition of a set: its split column when it has one
- * ('train' -> train, 'val' -> validation, 'test' -> test), else a seeded
- * stratified (or, with groupAware, group-aware) hold-out.
+ * THE train/test partition of a set (every gsa path splits through it): its
+ * split column when that marks test images ('train' -> train, 'val' ->
+ * validation, 'test' -> test), else a seeded stratified (or, with
+ * groupAware, group-aware) hold-out of all images.
  */
 export function holdout(set: ImageSet, options: SplitOptions = {}): ImageSetSplit {
-  if (set.splits !== undefined && !options.ignoreSplitColumn) {
+  if (set.splits?.includes('test') && !options.ignoreSplitColumn) {
     const chosen = selection(set.labels.length, options.indices);
     const part = (name: string): number[] =>
       chosen.filter((i) => set.splits![i] === name).sort(ascending);

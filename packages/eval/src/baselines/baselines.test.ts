@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
@@ -15,9 +15,9 @@ import { trainLinearSvm } from './linear-svm.js';
 import { trainLogisticRegression } from './logistic-regression.js';
 import { evaluateBaseline, selectRegularisation } from './select-regularisation.js';
 import { accuracy } from '../metrics.js';
-import { mulberry32 } from '../random.js';
+import { Random } from '@gsa/data';
 import { fixtureExists, readFixture, sharedDataDir } from '../fixtures.fixture.js';
-import { readNpz } from '../npz.fixture.js';
+import { parseNpz } from '@gsa/data';
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -25,9 +25,8 @@ beforeAll(async () => {
 
 /** Three Gaussian blobs in 5 dimensions, well separated along the first two. */
 function blobs(count: number, seed: number): { x: FeatureMatrix; labels: number[] } {
-  const random = mulberry32(seed);
-  const gaussian = (): number =>
-    Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const random = new Random(seed);
+  const gaussian = (): number => random.normal();
   const centres = [
     [3, 0],
     [-3, 0],
@@ -214,9 +213,9 @@ if (!haveData) {
 
   /** Every `stride`-th image, `count` of them, flattened and scaled to [0, 1], as the fixture script does. */
   function take(split: 'train' | 'test', count: number, stride: number) {
-    const arrays = readNpz(npzPath);
-    const images = arrays[`${split}_images`]!;
-    const labels = arrays[`${split}_labels`]!;
+    const arrays = parseNpz(readFileSync(npzPath), npzPath);
+    const images = arrays.get(`${split}_images`)!;
+    const labels = arrays.get(`${split}_labels`)!;
     const pixels = images.shape.slice(1).reduce((a, b) => a * b, 1);
     const values = new Float32Array(count * pixels);
     const picked: number[] = [];
@@ -263,9 +262,9 @@ if (!haveData) {
     "%s: CV on scikit-learn's folds chooses its C and reaches its accuracy within 2 points",
     (kind, key) => {
       const all = data!.train.labels.map((_, i) => i);
-      const folds = fixture!.cvValidationFolds.map((validationIndices) => ({
-        validationIndices,
-        trainIndices: all.filter((i) => !validationIndices.includes(i)),
+      const folds = fixture!.cvValidationFolds.map((validation) => ({
+        validation,
+        train: all.filter((i) => !validation.includes(i)),
       }));
       const result = evaluateBaseline(kind, data!.train, data!.test, {
         numClasses: 2,

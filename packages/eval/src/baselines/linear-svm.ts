@@ -1,6 +1,6 @@
 import type { FeatureMatrix } from './features.js';
 import { checkTrainingInput, scoreColumns, type LinearClassifier } from './linear-classifier.js';
-import { mulberry32, shuffled } from '../random.js';
+import { Random } from '@gsa/data';
 
 export interface LinearSvmOptions {
   readonly numClasses: number;
@@ -40,7 +40,7 @@ export function trainLinearSvm(
     for (let f = 0; f < columns; f++) sum += values[r * columns + f]! ** 2;
     squaredNorms[r] = sum;
   }
-  const random = mulberry32(seed);
+  const random = new Random(seed);
   const order = Array.from({ length: rows }, (_, i) => i);
   let iterations = 0;
   let converged = true;
@@ -54,7 +54,7 @@ export function trainLinearSvm(
     for (; pass < maxIterations; pass++) {
       let largest = -Infinity;
       let smallest = Infinity;
-      for (const r of shuffled(order, random)) {
+      for (const r of random.shuffle([...order])) {
         const y = signs[r]!;
         let margin = w[columns]!;
         for (let f = 0; f < columns; f++) margin += w[f]! * values[r * columns + f]!;

@@ -1,5 +1,5 @@
 import { accuracy } from '../metrics.js';
-import { stratifiedKFold, type Fold } from '../folds.js';
+import { stratifiedKFold, type Fold } from '@gsa/data';
 import { mean } from '../statistics.js';
 import { fitStandardiser, selectRows, standardise, type FeatureMatrix } from './features.js';
 import { predictClasses, type LinearClassifier } from './linear-classifier.js';
@@ -49,11 +49,11 @@ export function selectRegularisation(
   options: RegularisationSearchOptions,
 ): RegularisationSearch {
   const { numClasses, grid = DEFAULT_C_GRID, folds = 5, seed = 0 } = options;
-  const splits = typeof folds === 'number' ? stratifiedKFold(labels, folds, seed) : folds;
+  const splits = typeof folds === 'number' ? stratifiedKFold(labels, { k: folds, seed }) : folds;
   const validationAccuracyByC = grid.map((c) => ({
     c,
     accuracy: mean(
-      splits.map(({ trainIndices, validationIndices }) => {
+      splits.map(({ train: trainIndices, validation: validationIndices }) => {
         const model = trainBaseline(
           kind,
           selectRows(x, trainIndices),

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { PNG } from 'pngjs';
-import { encodeNpy } from '../npy.js';
+import writeFileAtomicBase from 'write-file-atomic';
+import { encodeNpy } from '@gsa/data';
 import type { RgbaImage } from '../image.js';
 
 /** The image as PNG bytes (8-bit RGBA, pngjs). */
@@ -24,21 +24,20 @@ export function pngDataUri(image: RgbaImage): string {
 }
 
 /**
- * Writes to a temporary file in the same directory, then renames it over the
- * target: a reader never sees half a file, and a crash leaves the old one.
+ * Writes through write-file-atomic (a temp file beside the target, unique per
+ * call, fsynced, then renamed over it): a reader never sees half a file, a
+ * failed write or a crash leaves the old one and no temp file, and concurrent
+ * writes to one path in one process are queued, not interleaved.
  * Creates missing parent directories.
  */
 export async function writeFileAtomic(path: string, contents: string | Uint8Array): Promise<void> {
-  const directory = dirname(path);
-  await mkdir(directory, { recursive: true });
-  const temporary = join(directory, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(temporary, contents);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  await mkdir(dirname(path), { recursive: true });
+  await writeFileAtomicBase(
+    path,
+    typeof contents === 'string'
+      ? contents
+      : Buffer.from(contents.buffer, contents.byteOffset, contents.byteLength),
+  );
 }
 
 export async function writePng(path: string, image: RgbaImage): Promise<void> {

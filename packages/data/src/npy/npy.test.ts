@@ -1,9 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeNpy, encodeNpy } from './npy.js';
-import { writeNpy } from './node/files.js';
+import { encodeNpy, parseNpy } from './npy.js';
 
 function pythonHasNumpy(): boolean {
   try {
@@ -28,19 +27,25 @@ describe('.npy', () => {
 
   it('round-trips, including 1-d shapes', () => {
     const values = Float32Array.from({ length: 6 }, (_, i) => i / 7);
-    expect(decodeNpy(encodeNpy(values, [2, 3]))).toEqual({ shape: [2, 3], values });
-    expect(decodeNpy(encodeNpy([3], [1])).shape).toEqual([1]);
+    expect(parseNpy(encodeNpy(values, [2, 3]))).toEqual({
+      dtype: '<f4',
+      shape: [2, 3],
+      data: values,
+    });
+    expect(parseNpy(encodeNpy([3], [1])).shape).toEqual([1]);
   });
 
   it('says a truncated file is truncated, with the bytes expected and found', () => {
     const bytes = encodeNpy([1, 2, 3, 4, 5, 6], [2, 3]);
-    expect(() => decodeNpy(bytes.subarray(0, bytes.length - 5))).toThrow(
-      'truncated .npy file: shape (2, 3) of float32 needs 24 bytes of data, got 19',
+    expect(() => parseNpy(bytes.subarray(0, bytes.length - 5), 'map.npy')).toThrow(
+      'map.npy: truncated .npy file: shape (2, 3) of <f4 needs 24 bytes of data, got 19',
     );
-    expect(() => decodeNpy(bytes.subarray(0, 40))).toThrow(
-      /^truncated \.npy file: its header needs 118 bytes, 30 are there$/,
+    expect(() => parseNpy(bytes.subarray(0, 40), 'map.npy')).toThrow(
+      /^map\.npy: truncated \.npy file: its header needs 118 bytes, 30 are there$/,
     );
-    expect(() => decodeNpy(bytes.subarray(0, 8))).toThrow(/^truncated \.npy file: 8 bytes/);
+    expect(() => parseNpy(bytes.subarray(0, 8), 'map.npy')).toThrow(
+      /^map\.npy is not a \.npy array/,
+    );
   });
 
   it('refuses a shape that does not hold the values', () => {
@@ -49,10 +54,10 @@ describe('.npy', () => {
 
   const withNumpy = pythonHasNumpy() ? it : it.skip;
   withNumpy('is read by numpy.load with the right shape, dtype and values', async () => {
-    const directory = mkdtempSync(join(tmpdir(), 'gsa-viz-npy-'));
+    const directory = mkdtempSync(join(tmpdir(), 'gsa-data-npy-'));
     try {
       const path = join(directory, 'map.npy');
-      await writeNpy(path, [0, 0.25, 0.5, 1, 0.125, 0.75], [2, 3]);
+      writeFileSync(path, encodeNpy([0, 0.25, 0.5, 1, 0.125, 0.75], [2, 3]));
       const printed = execFileSync(
         'python3',
         [

@@ -1,4 +1,4 @@
-// The browser entry must not reach node: built-ins, however indirectly (type-only
+// The universal entry must not reach node: built-ins, however indirectly (type-only
 // imports are erased, and checkpoints are loaded with a dynamic import on demand).
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -13,7 +13,7 @@ function runtimeImports(file: string): string[] {
   );
 }
 
-describe('@gsa/trainer/browser', () => {
+describe('@gsa/trainer (universal entry)', () => {
   it('imports nothing from node:, directly or through its modules', () => {
     const seen = new Set<string>();
     const outside = new Set<string>();
@@ -30,6 +30,7 @@ describe('@gsa/trainer/browser', () => {
     expect(seen.size).toBeGreaterThanOrEqual(7);
     expect([...outside].sort()).toEqual([
       '@gsa/attention',
+      '@gsa/data',
       '@tensorflow/tfjs-core',
       '@tensorflow/tfjs-layers',
     ]);

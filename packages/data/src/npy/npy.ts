@@ -1,7 +1,7 @@
 // NumPy .npy arrays (format versions 1-3) and .npz archives (a zip of .npy
-// files, stored or deflated) read with fflate. Only what image data needs:
-// bool, (u)int8/16/32/64 and float32/64, C order, either byte order.
-import { readFile } from 'node:fs/promises';
+// files, stored or deflated) read with fflate; float32 .npy written. Only what
+// image data needs: bool, (u)int8/16/32/64 and float32/64, C order, either
+// byte order. Bytes in, bytes out: reading a file is @gsa/data/node's readNpz.
 import { unzipSync } from 'fflate';
 import { DataError } from '../errors.js';
 
@@ -59,7 +59,12 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   if (major < 1 || major > 3)
     throw new DataError(`${name}: unsupported .npy version ${major}`, name);
   const dataStart = headerStart + headerLength;
-  if (dataStart > bytes.length) throw new DataError(`${name}: truncated .npy header`, name);
+  if (dataStart > bytes.length) {
+    throw new DataError(
+      `${name}: truncated .npy file: its header needs ${headerLength} bytes, ${bytes.length - headerStart} are there`,
+      name,
+    );
+  }
   const header = parseHeader(
     new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
       bytes.subarray(headerStart, dataStart),
@@ -80,7 +85,7 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const payload = bytes.subarray(dataStart);
   if (payload.length < count * size) {
     throw new DataError(
-      `${name}: truncated data, ${payload.length} of ${count * size} bytes`,
+      `${name}: truncated .npy file: shape (${header.shape.join(', ')}) of ${header.descr} needs ${count * size} bytes of data, got ${payload.length}`,
       name,
     );
   }
@@ -132,50 +137,76 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
 }
 
 /**
- * Reads the arrays of a .npz file, keyed by name without `.npy`. `only`
+ * The arrays of a .npz archive's bytes, keyed by name without `.npy`. `only`
  * limits which arrays are decompressed; one of them missing is an error that
- * lists the arrays the file has.
+ * lists the arrays the archive has. `name` labels errors.
  */
-export async function readNpz(
-  file: string,
+export function parseNpz(
+  bytes: Uint8Array,
+  name = 'arrays.npz',
   only?: readonly string[],
-): Promise<Map<string, NpyArray>> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (error) {
-    throw new DataError(`cannot read ${file}: ${(error as Error).message}`, file, { cause: error });
-  }
+): Map<string, NpyArray> {
   const names: string[] = [];
   let entries: Record<string, Uint8Array>;
   try {
     entries = unzipSync(bytes, {
       filter: (entry) => {
-        const name = entry.name.replace(/\.npy$/, '');
-        if (entry.name.endsWith('.npy')) names.push(name);
-        return only === undefined || only.includes(name);
+        const array = entry.name.replace(/\.npy$/, '');
+        if (entry.name.endsWith('.npy')) names.push(array);
+        return only === undefined || only.includes(array);
       },
     });
   } catch (error) {
     throw new DataError(
-      `${file} is not a readable .npz (zip) archive: ${(error as Error).message}`,
-      file,
-      {
-        cause: error,
-      },
+      `${name} is not a readable .npz (zip) archive: ${(error as Error).message}`,
+      name,
+      { cause: error },
     );
   }
-  const missing = (only ?? []).filter((name) => !names.includes(name));
+  const missing = (only ?? []).filter((array) => !names.includes(array));
   if (missing.length > 0) {
     throw new DataError(
-      `${file} has no array(s) ${missing.join(', ')}; it has ${names.length > 0 ? names.join(', ') : 'none'}`,
-      file,
+      `${name} has no array(s) ${missing.join(', ')}; it has ${names.length > 0 ? names.join(', ') : 'none'}`,
+      name,
     );
   }
   const arrays = new Map<string, NpyArray>();
   for (const [entry, content] of Object.entries(entries)) {
     if (!entry.endsWith('.npy')) continue;
-    arrays.set(entry.slice(0, -4), parseNpy(content, `${file}:${entry}`));
+    arrays.set(entry.slice(0, -4), parseNpy(content, `${name}:${entry}`));
   }
   return arrays;
+}
+
+function shapeLiteral(shape: readonly number[]): string {
+  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+}
+
+/**
+ * Float32 values with their shape as the bytes of a version 1.0 `.npy` file
+ * (`numpy.load` reads it; `parseNpy` reads it back).
+ */
+export function encodeNpy(values: ArrayLike<number>, shape: readonly number[]): Uint8Array {
+  const count = shape.reduce((product, size) => product * size, 1);
+  if (shape.some((size) => !Number.isInteger(size) || size < 0) || count !== values.length) {
+    throw new RangeError(`shape [${shape.join(', ')}] does not hold ${values.length} values`);
+  }
+  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shapeLiteral(shape)}, }`;
+  // Magic, version and a little-endian uint16 header length; the header is
+  // padded with spaces to a multiple of 64 bytes and ends in a newline.
+  const preamble = MAGIC.length + 2 + 2;
+  const headerLength = Math.ceil((preamble + dict.length + 1) / 64) * 64 - preamble;
+  const header = dict.padEnd(headerLength - 1, ' ') + '\n';
+  const bytes = new Uint8Array(preamble + headerLength + count * 4);
+  bytes.set(MAGIC, 0);
+  bytes[6] = 1;
+  bytes[7] = 0;
+  const view = new DataView(bytes.buffer);
+  view.setUint16(8, headerLength, true);
+  for (let index = 0; index < header.length; index++)
+    bytes[preamble + index] = header.charCodeAt(index);
+  for (let index = 0; index < count; index++) {
+    view.setFloat32(preamble + headerLength + index * 4, values[index]!, true);
+  }
+  return bytes;
 }

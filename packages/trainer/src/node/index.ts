@@ -1,0 +1,11 @@
+// @gsa/trainer/node: what writes files (checkpoints, progress on a terminal,
+// metrics.jsonl). Training itself is in @gsa/trainer, universal.
+export {
+  writeCheckpoint,
+  readCheckpoint,
+  readLatestCheckpoint,
+  listCheckpoints,
+  type Checkpoint,
+  type SavedArray,
+} from '../checkpoint.js';
+export { progressCallback, metricsJsonlWriter, type ProgressOptions } from '../callbacks.js';
