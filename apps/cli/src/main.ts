@@ -1,13 +1,14 @@
 import { Command, CommanderError, Option } from 'commander';
-import { CliError, UsageError } from './errors.js';
+import { PipelineError, UsageError } from '@gsa/pipeline';
+import type { MapDisplay } from '@gsa/pipeline/node';
+import type { BackendChoice } from '@gsa/backends';
 import { createOutput, type Output } from './output.js';
 import { VERSION } from './version.js';
-import { numberFlag, rankFlag, resolveTrainConfig } from './config.js';
-import type { DemoOptions } from './demo.js';
+import { BACKEND_CHOICES, numberFlag, rankFlag, resolveTrainConfig } from './config.js';
+import type { DemoFlags } from './demo.js';
 import type { ColormapName } from '@gsa/viz';
-import type { MapDisplay } from './artifacts.js';
 
-const BACKENDS = ['auto', 'cpu', 'wasm', 'webgpu', 'tensorflow'];
+const BACKENDS = [...BACKEND_CHOICES];
 /** Every colormap of @gsa/viz (the object makes the typecheck catch a missing one). */
 const COLORMAPS = Object.keys({ viridis: 0, magma: 0, gray: 0 } satisfies Record<ColormapName, 0>);
 
@@ -64,9 +65,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--count <n>', 'images to generate', numberFlag('count'))
     .option('--force', 'overwrite an existing --out')
     .addHelpText('after', '\nExample:\n  gsa demo --out /tmp/gsa-demo\n')
-    .action(async (options: DemoOptions) => {
-      const { runDemo } = await import('./demo.js');
-      await runDemo(options, output);
+    .action(async (options: DemoFlags) => {
+      const { runDemoCommand } = await import('./demo.js');
+      await runDemoCommand(options, output);
     });
 
   const train = program
@@ -145,21 +146,24 @@ export async function main(argv: string[]): Promise<number> {
       const { config: configFile, resume, force, colormap, darkerIsImportant, ...flags } = options;
       // Commander fills in --no-group-split's default; only a flag given by the user overrides the config file.
       if (command.getOptionValueSource('groupSplit') === 'default') delete flags.groupSplit;
-      const config = resolveTrainConfig(flags, configFile);
-      const { runTraining } = await import('./train-run.js');
-      const { writeRunArtifacts } = await import('./artifacts.js');
+      const config = await resolveTrainConfig(flags, configFile);
+      const { train } = await import('@gsa/pipeline/node');
+      const { useBackend, describeBackend } = await import('@gsa/backends');
       const { describeMapStatistics } = await import('@gsa/attention');
-      const run = await runTraining(config, output, {
-        resume: resume ?? false,
-        force: force ?? false,
-      });
-      await writeRunArtifacts(
-        config.out,
-        config,
-        run,
-        displayFrom({
-          ...(typeof colormap === 'string' ? { colormap } : {}),
-          darkerIsImportant: darkerIsImportant === true,
+      const backend = await useBackend(config.backend, { log: output.note });
+      if (config.backend !== 'auto') output.note(`gsa: backend ${describeBackend(backend)}`);
+      const run = await withInterrupt(output, (signal) =>
+        train(config, {
+          resume: resume ?? false,
+          force: force ?? false,
+          signal,
+          log: output.note,
+          progress: !output.quiet,
+          backend: describeBackend(backend),
+          display: displayFrom({
+            ...(typeof colormap === 'string' ? { colormap } : {}),
+            darkerIsImportant: darkerIsImportant === true,
+          }),
         }),
       );
       output.result(
@@ -187,10 +191,11 @@ export async function main(argv: string[]): Promise<number> {
     )
     .action(async (options: { run: string; data?: string; json?: boolean; backend: string }) => {
       const { useBackend } = await import('@gsa/backends');
-      await useBackend(options.backend as 'auto', {
+      await useBackend(options.backend as BackendChoice, {
         log: output.verbose ? output.note : undefined,
       });
-      const { evaluateRun, formatEvaluation } = await import('./evaluate.js');
+      const { evaluateRun } = await import('@gsa/pipeline/node');
+      const { formatEvaluation } = await import('./format.js');
       const report = await evaluateRun(options.run, {
         ...(options.data === undefined ? {} : { data: options.data }),
         log: output.note,
@@ -214,10 +219,11 @@ export async function main(argv: string[]): Promise<number> {
     .action(
       async (images: string[], options: { model: string; json?: boolean; backend: string }) => {
         const { useBackend } = await import('@gsa/backends');
-        await useBackend(options.backend as 'auto', {
+        await useBackend(options.backend as BackendChoice, {
           log: output.verbose ? output.note : undefined,
         });
-        const { predictImages, formatPredictions } = await import('./predict.js');
+        const { predictImages } = await import('@gsa/pipeline/node');
+        const { formatPredictions } = await import('./format.js');
         const predictions = await predictImages(options.model, images);
         output.result(
           options.json ? JSON.stringify(predictions, null, 2) : formatPredictions(predictions),
@@ -232,7 +238,7 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--out <dir>', 'where the model goes')
     .option('--force', 'overwrite --out')
     .action(async (options: { run: string; out: string; force?: boolean }) => {
-      const { exportModel } = await import('./artifacts.js');
+      const { exportModel } = await import('@gsa/pipeline/node');
       exportModel(options.run, options.out, options.force ?? false);
       output.result(
         `model exported to ${options.out} (load it with tf.loadLayersModel after importing @gsa/attention)`,
@@ -269,11 +275,11 @@ export async function main(argv: string[]): Promise<number> {
         throw new UsageError('--layer chooses the Grad-CAM layer: pass --gradcam IMAGE with it.');
       if (options.gradcam !== undefined) {
         const { useBackend } = await import('@gsa/backends');
-        await useBackend(options.backend as 'auto', {
+        await useBackend(options.backend as BackendChoice, {
           log: output.verbose ? output.note : undefined,
         });
       }
-      const { renderRunMap } = await import('./artifacts.js');
+      const { renderRunMap } = await import('@gsa/pipeline/node');
       const written = await renderRunMap(options.run, {
         ...(options.overlay ? { overlay: options.overlay } : {}),
         ...(options.gradcam ? { gradcam: options.gradcam } : {}),
@@ -363,7 +369,7 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
       output.result(readFileSync(join(result.directory, 'results.md'), 'utf8').trimEnd());
       output.result(`\nresults in ${result.directory}`);
       if (result.failed > 0)
-        throw new CliError(
+        throw new PipelineError(
           `${result.failed} cell(s) failed; their errors are in results.md.`,
           'Fix the cause and run the same command again: finished cells are kept.',
         );
@@ -399,7 +405,7 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
       if ((options.queue === undefined) === (options.ledger === undefined))
         throw new UsageError('Pass exactly one of --queue URL or --ledger FILE.');
       const { useBackend } = await import('@gsa/backends');
-      await useBackend(options.backend as 'auto', {
+      await useBackend(options.backend as BackendChoice, {
         log: output.verbose ? output.note : undefined,
       });
       if (options.ledger) {
@@ -471,7 +477,7 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
           `${written.count} images, labels.csv and mask.png written to ${written.directory}`,
         );
       } catch (error) {
-        throw new CliError(
+        throw new PipelineError(
           (error as Error).message,
           'Pass --force to overwrite, or another --out.',
         );
@@ -494,8 +500,7 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
       // Decoding and the contact sheet are light: the plain JS backend starts at once.
       const { useBackend } = await import('@gsa/backends');
       await useBackend('cpu');
-      const { inspectDataset } = await import('./inspect.js');
-      const { datasetLabel } = await import('./experiment/results.js');
+      const { inspectDataset, datasetLabel } = await import('@gsa/pipeline/node');
       const sheet =
         options.sheet === false
           ? false
@@ -568,7 +573,7 @@ function report(error: unknown, output: Output): number {
     // Help and version exit through here with code 0; usage errors were already printed.
     return error.exitCode === 0 ? 0 : 2;
   }
-  if (error instanceof CliError) {
+  if (error instanceof PipelineError) {
     process.stderr.write(`gsa: ${error.message}\n`);
     if (error.hint) process.stderr.write(`hint: ${error.hint}\n`);
     if (output.verbose && error.stack) process.stderr.write(`${error.stack}\n`);
@@ -582,4 +587,27 @@ function report(error: unknown, output: Output): number {
       : 'hint: run with --verbose for details.\n',
   );
   return error instanceof UsageError ? 2 : 1;
+}
+
+/**
+ * Runs `work` with Ctrl-C turned into an abort: the trainer stops after the
+ * current step, the last finished epoch stays checkpointed.
+ */
+async function withInterrupt<T>(
+  output: Output,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const onSignal = () => {
+    output.note(
+      'gsa: stopping after this step; the last finished epoch is checkpointed (continue with --resume).',
+    );
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+  }
 }

@@ -59,10 +59,10 @@ function fields(search: URLSearchParams): Field[] {
     {
       name: 'lr',
       label: 'learning rate',
-      value: String(DEMO_SETTINGS.learningRate),
+      value: String(DEMO_SETTINGS.lr),
       help: 'Adam, PyTorch semantics',
     },
-    { name: 'batch', label: 'batch', value: String(DEMO_SETTINGS.batchSize), help: '' },
+    { name: 'batch', label: 'batch', value: String(DEMO_SETTINGS.batch), help: '' },
     { name: 'seed', label: 'seed', value: String(DEMO_SETTINGS.seed), help: '' },
   ];
   for (const field of list) field.value = search.get(field.name) ?? field.value;
@@ -250,8 +250,8 @@ export function mountDemo(root: HTMLElement, options: { wasmPaths: string }): ()
           .map((width) => Number(width.trim())),
         channels: positiveNumber(form, 'channels'),
         lambda: positiveNumber(form, 'lambda', false),
-        learningRate: positiveNumber(form, 'lr', false),
-        batchSize: positiveNumber(form, 'batch'),
+        lr: positiveNumber(form, 'lr', false),
+        batch: positiveNumber(form, 'batch'),
         seed: positiveNumber(form, 'seed'),
       };
       if (settings.widths.some((width) => !Number.isInteger(width) || width < 1)) {

@@ -46,7 +46,7 @@ describe('progressCallback', () => {
     const progress = progressCallback({ stream });
     await progress.onTrainBegin?.(start);
     await progress.onStepEnd?.({ epoch: 1, phase: 1, step: 1, steps: 2, loss: 0.9 });
-    await progress.onEpochEnd?.(metrics(1, 0.625), { stop: () => {} });
+    await progress.onEpochEnd?.(metrics(1, 0.625), { stop: () => {}, map: () => undefined });
     const lines = text().trim().split('\n');
     expect(lines[0]).toBe(
       'Training 8 images, 3 epochs of 2 steps (global; phase 1: epochs 1-2, then the map is frozen)',
@@ -84,8 +84,8 @@ describe('metricsJsonlWriter', () => {
       trainingImages: 1,
       history: [metrics(1, 0.4)],
     });
-    await writer.onEpochEnd?.(metrics(1, 0.5), { stop: () => {} });
-    await writer.onEpochEnd?.(metrics(2, 0.6), { stop: () => {} });
+    await writer.onEpochEnd?.(metrics(1, 0.5), { stop: () => {}, map: () => undefined });
+    await writer.onEpochEnd?.(metrics(2, 0.6), { stop: () => {}, map: () => undefined });
     const lines = readFileSync(path, 'utf8')
       .trim()
       .split('\n')
@@ -99,7 +99,7 @@ describe('earlyStopping', () => {
   it('stops after `patience` epochs without improvement, and says why', async () => {
     const stopping = earlyStopping({ patience: 2 });
     const reasons: string[] = [];
-    const control = { stop: (reason: string) => void reasons.push(reason) };
+    const control = { stop: (reason: string) => void reasons.push(reason), map: () => undefined };
     for (const [epoch, accuracy] of [
       [1, 0.5],
       [2, 0.7],
@@ -114,8 +114,8 @@ describe('earlyStopping', () => {
   it('explains that it needs an evaluation set', async () => {
     const stopping = earlyStopping({ patience: 1 });
     const { evaluation: _omitted, ...withoutEvaluation } = metrics(1, 0.5);
-    expect(() => stopping.onEpochEnd?.(withoutEvaluation, { stop: () => {} })).toThrow(
-      'earlyStopping monitors evaluation.accuracy, but training has no evaluation set.',
-    );
+    expect(() =>
+      stopping.onEpochEnd?.(withoutEvaluation, { stop: () => {}, map: () => undefined }),
+    ).toThrow('earlyStopping monitors evaluation.accuracy, but training has no evaluation set.');
   });
 });

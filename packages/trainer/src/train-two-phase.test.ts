@@ -38,6 +38,7 @@ describeWithBackends('trainTwoPhase', () => {
       return original(...args);
     }) as typeof layer.apply;
     const snapshots: number[][][] = [];
+    const maps: Float32Array[] = [];
     const result = await trainTwoPhase({
       backbone,
       numClasses: 2,
@@ -51,8 +52,9 @@ describeWithBackends('trainTwoPhase', () => {
       callbacks: [
         { onTrainBegin: () => void (epoch = 1) },
         {
-          onEpochEnd: (metrics) => {
+          onEpochEnd: (metrics, control) => {
             snapshots.push(values(layer.weights));
+            maps.push(control.map()!.values);
             epoch = metrics.epoch + 1;
           },
         },
@@ -66,6 +68,10 @@ describeWithBackends('trainTwoPhase', () => {
     expect(snapshots[0]).not.toEqual(snapshots[1]); // phase 1 trains the map
     expect(snapshots[2]).toEqual(snapshots[1]); // phase 2 does not
     expect(snapshots[3]).toEqual(snapshots[1]);
+    // control.map(): the map after each epoch; the frozen one from epoch 3 on, the final one last.
+    expect(maps[0]).not.toEqual(maps[1]);
+    expect(maps[2]).toEqual(maps[1]);
+    expect(maps[3]).toEqual(result.map!.values);
     expect(result.map?.values.length).toBe(64);
     expect(Math.min(...result.map!.values)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...result.map!.values)).toBeLessThanOrEqual(1);

@@ -21,7 +21,7 @@ import {
   type MapLearningRateRuleName,
 } from './map-learning-rate.js';
 import { batchNormLayers, settleBatchNormStatistics } from './settle-batch-norm.js';
-import type { EpochMetrics, TrainingCallback } from './types.js';
+import type { EpochMetrics, TrainingCallback, TrainingControl } from './types.js';
 
 /**
  * The checkpoint module, imported only when a run asks for checkpoints. The
@@ -262,6 +262,8 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
   let history: EpochMetrics[] = [];
   let frozenMap: tf.Tensor4D | undefined;
   let frozenSummary: MapStatistics | undefined;
+  // The map after the last finished epoch [H*W], for callbacks (control.map()).
+  let latestMap: Float32Array | undefined;
   let initialMap: MapValues | undefined;
   let firstEpoch = 1;
   let lastCheckpoint: string | undefined;
@@ -316,7 +318,10 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
   );
   const phaseSeconds = { phase1: 0, phase2: 0 };
   let stopReason: string | undefined;
-  const control = { stop: (reason: string) => void (stopReason ??= reason) };
+  const control: TrainingControl = {
+    stop: (reason: string) => void (stopReason ??= reason),
+    map: () => (latestMap ? { height, width, values: latestMap.slice() } : undefined),
+  };
   let statisticsSettled = false;
   /** Precise batch norm for the current weights (once per weight state). */
   const settle = async (map: tf.Tensor4D | undefined): Promise<void> => {
@@ -432,6 +437,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         mapValues = (await mapForEpoch.data()) as Float32Array;
         mapSummary = mapStatistics(mapValues);
         if (mapForEpoch === frozenMap) frozenSummary = mapSummary;
+        latestMap = mapValues;
       }
       if (mapForEpoch && mapForEpoch !== frozenMap) mapForEpoch.dispose();
       if (mapValues && mapSummary && phase === 1 && epoch === cutoffEpoch) {

@@ -44,9 +44,11 @@ export interface TrainingStartInfo {
   trainingImages: number;
 }
 
-/** Lets a callback end training after the current epoch. */
+/** Lets a callback end training after the current epoch, and see the map. */
 export interface TrainingControl {
   stop(reason: string): void;
+  /** The map after the last finished epoch, [H, W] in [0, 1] (a copy); undefined for vanilla runs. */
+  map(): { height: number; width: number; values: Float32Array } | undefined;
 }
 
 /** Hooks into training; every one is optional and may be async. */

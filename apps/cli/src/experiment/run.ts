@@ -12,26 +12,26 @@ import {
   type WorkerEvent,
 } from '@gsa/experiments';
 import { renderChartSvg, sensitivitySpec } from '@gsa/viz';
-import { CliError, UsageError } from '../errors.js';
-import { writeFileAtomic, writeJsonAtomic } from '../files.js';
-import type { Output } from '../output.js';
-import { VERSION } from '../version.js';
-import { runProtocolCell, type CellResult } from './cell.js';
+import { PipelineError, UsageError } from '@gsa/pipeline';
 import {
+  buildResultTable,
   defaultExperimentDirectory,
   expandGrid,
   HYPERPARAMETERS,
   readGridFile,
-  type CellConfig,
-} from './grid.js';
-import {
-  buildResultTable,
   renderResultsCsv,
   renderResultsMarkdown,
+  runProtocolCell,
   sensitivityRecords,
+  writeFileAtomic,
+  writeJsonAtomic,
+  type CellConfig,
+  type CellResult,
   type FailedCell,
   type FinishedCell,
-} from './results.js';
+} from '@gsa/pipeline/node';
+import type { Output } from '../output.js';
+import { VERSION } from '../version.js';
 
 const BIN = fileURLToPath(new URL('../../bin/gsa.js', import.meta.url));
 
@@ -77,7 +77,7 @@ export async function runExperiment(
   try {
     mkdirSync(directory, { recursive: true });
   } catch (error) {
-    throw new CliError(
+    throw new PipelineError(
       `Cannot create ${directory}: ${(error as Error).message}`,
       'Choose an --out directory you can write to.',
     );
@@ -131,7 +131,7 @@ export async function runExperiment(
           signal: controller.signal,
         });
       } catch (error) {
-        throw new CliError(
+        throw new PipelineError(
           `The queue at ${redactUrl(options.queue)} failed: ${(error as Error).message}`,
           'Check that Redis runs there and the password (GSA_REDIS_PASSWORD) is right; finished cells are kept, the same command resumes.',
         );
@@ -165,7 +165,7 @@ export async function runExperiment(
             signal: controller.signal,
           });
         } catch (error) {
-          throw new CliError(
+          throw new PipelineError(
             `The experiment's workers failed: ${(error as Error).message}`,
             'Run with --verbose; the cells already done are kept, and the same command resumes.',
           );
@@ -175,7 +175,8 @@ export async function runExperiment(
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
-  if (controller.signal.aborted) throw new CliError('Stopped; run the same command to resume.');
+  if (controller.signal.aborted)
+    throw new PipelineError('Stopped; run the same command to resume.');
   const summary = await writeExperimentResults(directory, keys);
   return { directory, ...summary };
 }
@@ -201,7 +202,7 @@ export function readExperimentCells(
 ): { finished: FinishedCell[]; failed: FailedCell[]; unfinished: number; records: CellRecord[] } {
   const path = ledgerPath(directory);
   if (!existsSync(path)) {
-    throw new CliError(
+    throw new PipelineError(
       `${directory} holds no experiment ledger (ledger.sqlite).`,
       'Pass the --out directory of `gsa experiment`.',
     );
@@ -355,7 +356,7 @@ export function renderExperimentResults(
   const chosen = finished.filter((cell) => matches(cell.config));
   if (options.format === 'csv') {
     if (chosen.length === 0)
-      throw new CliError(
+      throw new PipelineError(
         'No finished cell matches.',
         'Check --where, or wait for cells to finish.',
       );

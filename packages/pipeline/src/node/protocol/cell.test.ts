@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { useBackend } from '@gsa/backends';
 import { writeSyntheticDataset } from '@gsa/data/node';
 import { evaluateBaseline, featureMatrix } from '@gsa/eval';
-import { loadData, splitIndices } from '../train-run.js';
+import { splitRun } from '../../split.js';
+import { loadRunData } from '../load-data.js';
 import { releaseCachedData, runProtocolCell } from './cell.js';
 import { GridSchema, expandGrid } from './grid.js';
 
@@ -41,9 +42,9 @@ describe('a baseline cell', () => {
     const result = await runProtocolCell(cell!);
 
     // The same split, folds and features, built by hand.
-    const set = await loadData(data, undefined, false);
-    const split = splitIndices(set, 0.2, 2);
-    const flatten = async (indices: number[]) => {
+    const set = await loadRunData(data, undefined, false);
+    const split = splitRun(set, { testFraction: 0.2, seed: 2, groupSplit: true });
+    const flatten = async (indices: readonly number[]) => {
       const { readImages } = await import('@gsa/data');
       const images = await readImages(set, indices);
       const values = images.dataSync() as Float32Array;

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliError } from './errors.js';
+import { PipelineError } from '../errors.js';
 import { prepareRunDirectory, writeFileAtomic, writeJsonAtomic } from './files.js';
 
 describe('writeFileAtomic (sync)', () => {
@@ -24,7 +24,7 @@ describe('writeFileAtomic (sync)', () => {
     expect(readdirSync(join(directory, 'run')).sort()).toEqual(['bytes.bin', 'summary.json']);
   });
 
-  it('names the path in a CliError, keeping what stood there and leaving no temp file', () => {
+  it('names the path in a PipelineError, keeping what stood there and leaving no temp file', () => {
     const path = join(directory, 'summary.json');
     // No file can be renamed over a non-empty folder.
     mkdirSync(path);
@@ -35,7 +35,7 @@ describe('writeFileAtomic (sync)', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toBeInstanceOf(CliError);
+    expect(error).toBeInstanceOf(PipelineError);
     expect((error as Error).message).toContain(`Cannot write ${path}: `);
     expect(readFileSync(join(path, 'keep'), 'utf8')).toBe('old');
     expect(readdirSync(directory)).toEqual(['summary.json']);

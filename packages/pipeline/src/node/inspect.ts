@@ -1,14 +1,14 @@
 import { classCounts, imageCount, type ImageSet } from '@gsa/data';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeContactSheet } from './contact-sheet.js';
-import { loadData } from './train-run.js';
+import { loadRunData } from './load-data.js';
 
 /**
  * A text summary of a data SPEC (counts per class, image size, whether every
  * image has it) and, unless `sheet` is false, a contact sheet PNG.
  */
 export async function inspectDataset(spec: string, sheet: string | false): Promise<string> {
-  const set = await loadData(spec, undefined, false);
+  const set = await loadRunData(spec, undefined, false);
   try {
     const text = describeImageSet(spec, set);
     if (sheet === false) return text;

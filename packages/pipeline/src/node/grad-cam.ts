@@ -3,7 +3,7 @@
 // Grad-CAM explains exactly what `gsa predict` computes.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { featureLayerName } from '@gsa/backbones';
 import {
   gradCam,
@@ -12,15 +12,28 @@ import {
   overlayHeatmap,
   renderMapAndGradCam,
   sideBySide,
+  type ColormapName,
   type ImageArray,
   type ScalarMap,
 } from '@gsa/viz';
 import { writePng } from '@gsa/viz/node';
-import { gradCamPanelPath, type MapDisplay } from './artifacts.js';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { loadModelFromDirectory, readModelInfo } from './model-files.js';
 import { readImageForModel } from './predict.js';
-import { firstChannels } from './train-run.js';
+import { firstChannels } from './report-examples.js';
+
+/** How maps are drawn: `--colormap` and `--darker-is-important` of `gsa train` and `gsa map`. */
+export interface MapDisplay {
+  colormap?: ColormapName;
+  /** The paper's figures: darker = more important. Default: brighter = more important. */
+  darkerIsMoreImportant?: boolean;
+}
+
+/** `gradcam-<image name>.png` in the run directory. */
+export function gradCamPanelPath(runDirectory: string, image: string): string {
+  const name = basename(image, extname(image)).replace(/[^A-Za-z0-9._-]+/g, '_');
+  return join(runDirectory, `gradcam-${name}.png`);
+}
 
 /** Panels are drawn at least this many pixels across, so 16x16 runs stay visible. */
 const MIN_PANEL_SIZE = 128;

@@ -8,9 +8,7 @@ import { useBackend } from '@gsa/backends';
 import { loadDataset } from '@gsa/data/node';
 import { describeImageSet } from './inspect.js';
 
-const fixtures = fileURLToPath(
-  new URL('../../../packages/data/src/sources/fixtures/', import.meta.url),
-);
+const fixtures = fileURLToPath(new URL('../../../data/src/sources/fixtures/', import.meta.url));
 
 beforeAll(async () => {
   await useBackend('cpu');

@@ -3,7 +3,7 @@ import '@gsa/attention'; // registers FixedSpatialMap for loading
 import { existsSync } from 'node:fs';
 import { preprocessImage, type PreprocessOptions, type ProcessedImage } from '@gsa/data';
 import { decodeImage } from '@gsa/data/node';
-import { CliError } from './errors.js';
+import { PipelineError } from '../errors.js';
 import { loadModelFromDirectory, readModelInfo, type ModelInfo } from './model-files.js';
 
 export interface Prediction {
@@ -55,34 +55,13 @@ export async function readImageForModel(info: ModelInfo, image: string): Promise
     ...(info.preprocessing?.normalize ? { normalize: info.preprocessing.normalize } : {}),
     channels: channels === 3 || channels === 1 ? channels : 'keep',
   };
-  if (!existsSync(image)) throw new CliError(`No such image: ${image}`, 'Check the path.');
+  if (!existsSync(image)) throw new PipelineError(`No such image: ${image}`, 'Check the path.');
   try {
     return preprocessImage(await decodeImage(image), options, false, image);
   } catch (error) {
-    throw new CliError(
+    throw new PipelineError(
       `Cannot read ${image}: ${(error as Error).message}`,
       'gsa reads PNG, JPEG, TIFF and PGM images.',
     );
   }
-}
-
-export function formatPredictions(predictions: Prediction[]): string {
-  const classNames = Object.keys(predictions[0]?.probabilities ?? {});
-  const rows = predictions.map((p) => [
-    p.image,
-    p.className,
-    ...classNames.map((name) => p.probabilities[name]!.toFixed(3)),
-  ]);
-  const header = ['image', 'class', ...classNames];
-  const widths = header.map((title, column) =>
-    Math.max(title.length, ...rows.map((row) => row[column]!.length)),
-  );
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, column) => cell.padEnd(widths[column]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
 }

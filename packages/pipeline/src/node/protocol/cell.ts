@@ -8,8 +8,9 @@ import {
 } from '@gsa/eval';
 import { backboneDefinition } from '@gsa/backbones';
 import { groupKFold, readImages, type ImageSet } from '@gsa/data';
-import { loadData, splitIndices } from '../train-run.js';
-import { trainOnSplit } from '../training.js';
+import { splitRun } from '../../split.js';
+import { trainOnSplit } from '../../train-on-split.js';
+import { loadRunData } from '../load-data.js';
 import { cellTrainSettings, type BaselineMethod, type CellConfig } from './grid.js';
 
 /** What a finished cell reports: the Table 2 number and what it was chosen from. */
@@ -44,7 +45,7 @@ function cachedData(cell: CellConfig): Promise<ImageSet> {
   const key = JSON.stringify([cell.data, cell.size ?? null, imagenet]);
   let set = loaded.get(key);
   if (!set) {
-    set = loadData(cell.data, cell.size, imagenet);
+    set = loadRunData(cell.data, cell.size, imagenet);
     set.catch(() => loaded.delete(key));
     loaded.set(key, set);
   }
@@ -64,7 +65,11 @@ export async function runProtocolCell(
   const started = performance.now();
   const set = await cachedData(cell);
   const settings = cellTrainSettings(cell);
-  const split = splitIndices(set, cell.testFraction, cell.splitSeed, cell.groupSplit);
+  const split = splitRun(set, {
+    testFraction: cell.testFraction,
+    seed: cell.splitSeed,
+    groupSplit: cell.groupSplit,
+  });
   const groups = cell.groupSplit ? set.groups : undefined;
   const labelled = (indices: readonly number[]) => ({
     indices,
@@ -131,7 +136,11 @@ async function runBaselineCell(
 ): Promise<CellResult> {
   const started = performance.now();
   const set = await cachedData(cell);
-  const split = splitIndices(set, cell.testFraction, cell.splitSeed, cell.groupSplit);
+  const split = splitRun(set, {
+    testFraction: cell.testFraction,
+    seed: cell.splitSeed,
+    groupSplit: cell.groupSplit,
+  });
   const labelsOf = (indices: readonly number[]) => indices.map((index) => set.labels[index]!);
   const trainLabels = labelsOf(split.train);
   const groups = cell.groupSplit ? set.groups : undefined;

@@ -1,10 +1,12 @@
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
-import { readConfigFile, resolveTrainConfig, type TrainConfig } from '../config.js';
-import { UsageError } from '../errors.js';
+import { ATTENTION_MODES, type AttentionMode } from '@gsa/attention';
+import { resolveRunConfig, type RunConfig } from '../../config.js';
+import { readConfigFile } from '../config-file.js';
+import { UsageError } from '../../errors.js';
 
 const one = <T extends z.ZodTypeAny>(schema: T) => z.union([schema, z.array(schema).min(1)]);
-const mode = z.enum(['global', 'l1', 'none']);
+const mode = z.enum(ATTENTION_MODES);
 /** Classical baselines of @gsa/eval on flattened, standardised pixels. */
 export const BASELINE_METHODS = ['logistic-regression', 'linear-svm'] as const;
 export type BaselineMethod = (typeof BASELINE_METHODS)[number];
@@ -53,7 +55,7 @@ export type GridConfig = z.infer<typeof GridSchema>;
 export interface CellConfig {
   data: string;
   backbone: string;
-  attention: 'global' | 'l1' | 'none';
+  attention: AttentionMode;
   /**
    * A classical baseline instead of a CNN (backbone 'pixels'): its cell keeps
    * the CNN settings at neutral values so every ledger record has one shape.
@@ -192,9 +194,9 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
   const flags = Object.fromEntries(
     Object.entries(chosen).filter(([, value]) => value !== undefined),
   );
-  let config: TrainConfig;
+  let config: RunConfig;
   try {
-    config = resolveTrainConfig({
+    config = resolveRunConfig({
       ...flags,
       ...(grid.pretrained === undefined ? {} : { pretrained: grid.pretrained }),
       ...(grid.backboneOptions === undefined ? {} : { backboneOptions: grid.backboneOptions }),
@@ -250,8 +252,8 @@ function describe(chosen: Record<string, unknown>): string {
 }
 
 /** The same cell as `gsa train` settings (for running it). */
-export function cellTrainSettings(cell: CellConfig): TrainConfig {
-  return resolveTrainConfig({
+export function cellTrainSettings(cell: CellConfig): RunConfig {
+  return resolveRunConfig({
     ...Object.fromEntries(
       Object.entries(cell).filter(([key]) => !['folds', 'topEpochs', 'splitSeed'].includes(key)),
     ),

@@ -15,12 +15,12 @@ import {
   type TrainingCallback,
   type TwoPhaseResult,
 } from '@gsa/trainer';
-import type { TrainConfig } from './config.js';
-import { CliError } from './errors.js';
+import type { RunConfig } from './config.js';
+import { PipelineError } from './errors.js';
 
-/** The settings one training needs; `gsa train` and every experiment cell share them. */
+/** The settings one training needs; `gsa train`, every experiment cell and the docs demo share them. */
 export type TrainingSettings = Pick<
-  TrainConfig,
+  RunConfig,
   | 'backbone'
   | 'attention'
   | 'epochs'
@@ -58,7 +58,7 @@ export interface TrainingHooks {
   signal?: AbortSignal;
   log?: (message: string) => void;
   /** Called once the inputs are known good, before the first epoch (e.g. to save config.json). */
-  beforeTraining?: () => void;
+  beforeTraining?: () => void | Promise<void>;
 }
 
 /**
@@ -111,7 +111,7 @@ export async function trainOnSplit(
         seed: settings.seed,
       });
     } catch (error) {
-      throw new CliError(
+      throw new PipelineError(
         `Cannot build ${settings.backbone}: ${(error as Error).message}`,
         'Check backboneOptions in the config file.',
       );
@@ -121,7 +121,7 @@ export async function trainOnSplit(
         await loadWeights(backbone, settings.pretrained);
       } catch (error) {
         // @gsa/backbones names the file or URL and what went wrong.
-        throw new CliError(
+        throw new PipelineError(
           (error as Error).message,
           'Pass a tfjs model.json or a torchvision safetensors file for this backbone (see @gsa/backbones).',
         );
@@ -147,7 +147,7 @@ export async function trainOnSplit(
               lambda: settings.lambda,
               ...(settings.mapLr ? { learningRate: settings.mapLr } : {}),
             };
-    hooks.beforeTraining?.();
+    await hooks.beforeTraining?.();
     const result = await trainTwoPhase({
       backbone,
       numClasses: set.classNames.length,

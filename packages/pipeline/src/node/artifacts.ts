@@ -1,21 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { preprocessImage } from '@gsa/data';
 import { decodeImage } from '@gsa/data/node';
-import type { ColormapName, ImageArray, ScalarMap } from '@gsa/viz';
+import type { ImageArray, ScalarMap } from '@gsa/viz';
 import { overlayHeatmap } from '@gsa/viz';
 import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
-import type { TrainConfig } from './config.js';
-import { CliError, UsageError } from './errors.js';
-import { firstChannels, type TrainedRun } from './train-run.js';
-
-/** How maps are drawn: `--colormap` and `--darker-is-important` of `gsa train` and `gsa map`. */
-export interface MapDisplay {
-  colormap?: ColormapName;
-  /** The paper's figures: darker = more important. Default: brighter = more important. */
-  darkerIsMoreImportant?: boolean;
-}
+import type { RunConfig } from '../config.js';
+import { PipelineError, UsageError } from '../errors.js';
+import { renderGradCamPanel, type MapDisplay } from './grad-cam.js';
+import { firstChannels } from './report-examples.js';
+import type { TrainedRun } from './trained-run.js';
 
 /**
  * The run directory's human-facing files: the map as PNG, SVG (colour bar
@@ -23,7 +18,7 @@ export interface MapDisplay {
  */
 export async function writeRunArtifacts(
   directory: string,
-  config: TrainConfig,
+  config: RunConfig,
   run: TrainedRun,
   display: MapDisplay = {},
 ): Promise<void> {
@@ -78,7 +73,7 @@ export async function writeRunArtifacts(
 export function exportModel(runDirectory: string, out: string, force: boolean): void {
   const model = join(runDirectory, 'model');
   if (!existsSync(join(model, 'model.json'))) {
-    throw new CliError(
+    throw new PipelineError(
       `${runDirectory} has no trained model (model/model.json).`,
       'Pass the --out directory of a finished `gsa train`.',
     );
@@ -131,7 +126,7 @@ export async function renderRunMap(
     ? (JSON.parse(readFileSync(mapPath, 'utf8')) as ScalarMap & { values: number[] })
     : undefined;
   if (!map && (options.overlay || !options.gradcam)) {
-    throw new CliError(
+    throw new PipelineError(
       `${runDirectory} has no attention map.`,
       'Vanilla runs (--attention none) learn no map; pass a run trained with global or l1 (or ask for --gradcam IMAGE).',
     );
@@ -148,7 +143,6 @@ export async function renderRunMap(
     paths.push(path);
   }
   if (options.gradcam) {
-    const { renderGradCamPanel } = await import('./grad-cam.js');
     paths.push(
       await renderGradCamPanel(runDirectory, options.gradcam, {
         globalMap: map,
@@ -167,7 +161,7 @@ async function readImage(path: string, height: number, width: number): Promise<I
   try {
     image = preprocessImage(await decodeImage(path), { size: [height, width] }, false, path);
   } catch (error) {
-    throw new CliError(
+    throw new PipelineError(
       `Cannot read ${path}: ${(error as Error).message}`,
       'gsa reads PNG, JPEG, TIFF and PGM images.',
     );
@@ -180,8 +174,4 @@ async function readImage(path: string, height: number, width: number): Promise<I
   };
 }
 
-/** `gradcam-<image name>.png` in the run directory. */
-export function gradCamPanelPath(runDirectory: string, image: string): string {
-  const name = basename(image, extname(image)).replace(/[^A-Za-z0-9._-]+/g, '_');
-  return join(runDirectory, `gradcam-${name}.png`);
-}
+export type { MapDisplay };

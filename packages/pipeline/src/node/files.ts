@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import writeFileAtomicBase from 'write-file-atomic';
-import { CliError, UsageError } from './errors.js';
+import { PipelineError, UsageError } from '../errors.js';
 
 /**
  * Writes a file atomically through write-file-atomic: a temp file beside it
  * (unique per call), fsynced, then renamed over it. A failed write leaves the
- * old file and no temp file, and is reported as a CliError naming `path`.
+ * old file and no temp file, and is reported as a PipelineError naming `path`.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   mkdirSync(dirname(path), { recursive: true });
@@ -24,7 +24,7 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function writeError(path: string, error: unknown): CliError {
+export function writeError(path: string, error: unknown): PipelineError {
   const code = (error as NodeJS.ErrnoException).code;
   const hints: Record<string, string> = {
     ENOSPC: 'The disk is full: free some space or choose another --out.',
@@ -32,7 +32,7 @@ export function writeError(path: string, error: unknown): CliError {
     EROFS: 'The file system is read-only: choose another --out.',
     ENOTDIR: 'A file stands where a directory is needed: choose another --out.',
   };
-  return new CliError(
+  return new PipelineError(
     `Cannot write ${path}: ${(error as Error).message}`,
     hints[code ?? ''] ?? 'Check the path and permissions.',
   );
@@ -64,6 +64,6 @@ export function prepareRunDirectory(
     writeFileAtomic(join(path, '.write-check'), '');
     rmSync(join(path, '.write-check'), { force: true });
   } catch (error) {
-    throw error instanceof CliError ? error : writeError(path, error);
+    throw error instanceof PipelineError ? error : writeError(path, error);
   }
 }

@@ -1,0 +1,3 @@
+import preset from '@gsa/tooling/jest-preset';
+
+export default { ...preset };

@@ -1,0 +1,28 @@
+import type { ImageSet } from '@gsa/data';
+import { DATASET_SPEC_SYNTAX, loadDataset } from '@gsa/data/node';
+import { PipelineError } from '../errors.js';
+
+/**
+ * Loads a run's data SPEC at `size` (ImageNet-normalised, as 3 channels, for
+ * pretrained weights that expect it), with a friendly error for each way it
+ * can fail.
+ */
+export async function loadRunData(
+  spec: string,
+  size: number | undefined,
+  normalize: boolean,
+): Promise<ImageSet> {
+  try {
+    return await loadDataset(spec, {
+      ...(size === undefined ? {} : { size }),
+      ...(normalize ? { normalize: 'imagenet' as const, channels: 3 as const } : {}),
+    });
+  } catch (error) {
+    throw new PipelineError(
+      `Cannot load the data '${spec}': ${(error as Error).message}`,
+      `SPEC is ${DATASET_SPEC_SYNTAX}.`,
+      1,
+      { cause: error },
+    );
+  }
+}

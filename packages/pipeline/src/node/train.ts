@@ -1,0 +1,182 @@
+// `train(config)`: one run, end to end, through the one path every caller
+// takes: load -> split (split.json) -> pixel representation -> attention ->
+// two-phase training (checkpoints, metrics.jsonl) -> scoring (summary.json) ->
+// the model, the map and report.html.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-layers';
+import { join } from 'node:path';
+import { backboneDefinition } from '@gsa/backbones';
+import { imageCount } from '@gsa/data';
+import { binaryRocAuc } from '@gsa/eval';
+import { deployableModel } from '@gsa/trainer';
+import { metricsJsonlWriter, progressCallback } from '@gsa/trainer/node';
+import type { RunConfig } from '../config.js';
+import { PipelineError } from '../errors.js';
+import { scoreModel } from '../score.js';
+import { splitRecord, splitRun } from '../split.js';
+import { summarizeRun, type RunSummary } from '../summary.js';
+import { trainOnSplit, type SplitTraining } from '../train-on-split.js';
+import { writeRunArtifacts, type MapDisplay } from './artifacts.js';
+import { prepareRunDirectory, writeJsonAtomic } from './files.js';
+import { loadRunData } from './load-data.js';
+import { saveModelToDirectory } from './model-files.js';
+import { reportExamples } from './report-examples.js';
+import type { TrainedRun } from './trained-run.js';
+import { PIPELINE_VERSION } from './version.js';
+
+export interface TrainOptions {
+  /** Empty an existing, non-empty run directory first. */
+  force?: boolean;
+  /** Continue the run in the directory from its last checkpoint. */
+  resume?: boolean;
+  signal?: AbortSignal;
+  /** The true evidence region [H*W] (1 inside) when known, for the map's ROC-AUC. */
+  mask?: Float32Array;
+  /** Notes for a person (stderr in the CLI). */
+  log?: (message: string) => void;
+  /** A live progress line on stderr while training. Default false. */
+  progress?: boolean;
+  /** What computes, for summary.json (e.g. @gsa/backends' describeBackend). */
+  backend?: string;
+  /** How report.html and the map images draw the map. */
+  display?: MapDisplay;
+}
+
+/**
+ * Trains one run of `config` into `config.out`: config.json, split.json,
+ * checkpoints/, metrics.jsonl, model/ (the map baked in), attention-map.*,
+ * summary.json and report.html. The backend is the caller's choice, made
+ * before (@gsa/backends' useBackend).
+ */
+export async function train(config: RunConfig, options: TrainOptions = {}): Promise<TrainedRun> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const definition = lookupBackbone(config.backbone);
+  // An empty directory now (so an unwritable --out fails at once); files only once the inputs are known good.
+  prepareRunDirectory(config.out, { force: options.force, resume: options.resume });
+  const imagenet = definition.inputNormalization === 'imagenet' && config.pretrained !== undefined;
+  const set = await loadRunData(config.data, config.size, imagenet);
+  const { height, width, channels } = set.metadata;
+  const splitSettings = {
+    testFraction: config.testFraction,
+    seed: config.seed,
+    groupSplit: config.groupSplit,
+  };
+  const split = splitRun(set, splitSettings);
+  log(
+    `gsa: ${imageCount(set)} images ${height}x${width}x${channels}, ${set.classNames.length} classes; ${split.train.length} train / ${split.test.length} test`,
+  );
+  let training: SplitTraining;
+  try {
+    training = await trainOnSplit(set, { train: split.train, evaluation: split.test }, config, {
+      checkpoints: {
+        directory: join(config.out, 'checkpoints'),
+        keep: 2,
+        resume: options.resume ?? false,
+      },
+      callbacks: [
+        ...(options.progress ? [progressCallback()] : []),
+        metricsJsonlWriter(join(config.out, 'metrics.jsonl')),
+      ],
+      ...(options.signal ? { signal: options.signal } : {}),
+      log,
+      beforeTraining: () => {
+        writeJsonAtomic(join(config.out, 'config.json'), {
+          ...config,
+          gsaVersion: PIPELINE_VERSION,
+        });
+        writeJsonAtomic(join(config.out, 'split.json'), splitRecord(set, split, splitSettings));
+      },
+    });
+  } catch (error) {
+    if (set.images instanceof tf.Tensor) set.images.dispose();
+    throw error;
+  }
+  const { result, backbone, representation } = training;
+  // trainTwoPhase returns the backbone with settled batch-norm statistics.
+  const deployed = deployableModel(backbone, result.map);
+  try {
+    await saveModelToDirectory(deployed, join(config.out, 'model'));
+    writeJsonAtomic(join(config.out, 'model', 'gsa.json'), {
+      classNames: set.classNames,
+      inputShape: [height, width, channels],
+      preprocessing: set.metadata.preprocessing ?? null,
+      attention: config.attention,
+      backbone: config.backbone,
+      gsaVersion: PIPELINE_VERSION,
+    });
+    const score = await scoreModel(
+      deployed,
+      training.evaluationImages,
+      training.evaluationLabels,
+      set.classNames,
+    );
+    if (result.map) {
+      writeJsonAtomic(join(config.out, 'attention-map.json'), {
+        height,
+        width,
+        values: Array.from(result.map.values),
+      });
+    }
+    const meanImage = (await tf
+      .tidy(() => tf.mean(training.trainImages, 0))
+      .data()) as Float32Array;
+    const examples = await reportExamples({
+      deployed,
+      backbone,
+      images: training.evaluationImages,
+      labels: training.evaluationLabels,
+      map: result.map,
+      hasLocalAttention: definition.hasLocalAttention === true,
+      log,
+    });
+    const summary: RunSummary = {
+      ...summarizeRun(config.attention, result, score, representation),
+      timings: {
+        phase1Seconds: round(result.phaseSeconds.phase1),
+        phase2Seconds: round(result.phaseSeconds.phase2),
+        totalSeconds: round((performance.now() - started) / 1000),
+      },
+      backend: options.backend ?? tf.getBackend(),
+      gsaVersion: PIPELINE_VERSION,
+      ...(options.mask && result.map
+        ? {
+            mapRocAuc: binaryRocAuc(
+              result.map.values,
+              Array.from(options.mask, (value) => value > 0.5),
+            ),
+          }
+        : {}),
+    };
+    writeJsonAtomic(join(config.out, 'summary.json'), summary);
+    const run: TrainedRun = {
+      summary,
+      result,
+      classNames: set.classNames,
+      meanImage,
+      shape: [height, width, channels],
+      ...examples,
+    };
+    await writeRunArtifacts(config.out, config, run, options.display ?? {});
+    return run;
+  } finally {
+    training.dispose();
+    if (set.images instanceof tf.Tensor) set.images.dispose();
+    deployed.dispose();
+  }
+}
+
+function lookupBackbone(name: string): ReturnType<typeof backboneDefinition> {
+  try {
+    return backboneDefinition(name);
+  } catch (error) {
+    throw new PipelineError(
+      (error as Error).message,
+      'List the backbones with `gsa train --help`.',
+    );
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}

@@ -1,0 +1,66 @@
+import { mapStatistics, type AttentionMode, type MapStatistics } from '@gsa/attention';
+import type { PixelRepresentation } from '@gsa/data';
+import type { TwoPhaseResult } from '@gsa/trainer';
+import type { ModelScore } from './score.js';
+
+/** What a finished training measured (summary.json without the run's bookkeeping). */
+export interface RunMeasurements {
+  /** The deployed model's accuracy on the held-out test images (a fraction). */
+  testAccuracy: number;
+  /** Every metric of the deployed model on the test images (the same code as `gsa eval`). */
+  test: ModelScore;
+  bestEpoch: { epoch: number; accuracy: number };
+  epochs: number;
+  attention: AttentionMode;
+  pixelRepresentation?: {
+    kind: 'exact' | 'low-rank';
+    channels: number;
+    explainedVariance: number;
+    /** Each training image standardised per channel before it entered P. */
+    standardized: boolean;
+  };
+  /** How decided the final map is: range, mean, spread, fractions < 0.1 and > 0.9 (attention runs). */
+  map?: MapStatistics;
+}
+
+/** summary.json: what a finished run measured, how long it took and on what. */
+export interface RunSummary extends RunMeasurements {
+  timings: { phase1Seconds: number; phase2Seconds: number; totalSeconds: number };
+  /** What computed (@gsa/backends' describeBackend, or the tfjs backend's name). */
+  backend: string;
+  gsaVersion: string;
+  /** ROC-AUC of the map against the true evidence region, when one is known. */
+  mapRocAuc?: number;
+}
+
+/** The measurements of a run: from its training history and the test score. */
+export function summarizeRun(
+  attention: AttentionMode,
+  result: TwoPhaseResult,
+  score: ModelScore,
+  representation?: PixelRepresentation,
+): RunMeasurements {
+  const history = result.history;
+  const best = history.reduce(
+    (a, b) => ((b.evaluation?.accuracy ?? 0) > (a.evaluation?.accuracy ?? 0) ? b : a),
+    history[0]!,
+  );
+  return {
+    testAccuracy: score.accuracy,
+    test: score,
+    bestEpoch: { epoch: best.epoch, accuracy: best.evaluation?.accuracy ?? 0 },
+    epochs: history.length,
+    attention,
+    ...(representation
+      ? {
+          pixelRepresentation: {
+            kind: representation.kind,
+            channels: representation.pixels.shape[3],
+            explainedVariance: representation.explainedVariance,
+            standardized: representation.standardized,
+          },
+        }
+      : {}),
+    ...(result.map ? { map: mapStatistics(result.map.values) } : {}),
+  };
+}
