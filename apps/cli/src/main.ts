@@ -48,9 +48,11 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .hook('preAction', (command) => {
+    .hook('preAction', async (command) => {
       const options = command.opts<{ verbose?: boolean; quiet?: boolean }>();
       output = createOutput({ verbose: options.verbose, quiet: options.quiet });
+      // The dicom: and nifti: sources (their decoders are the CLI's dependencies).
+      await import('@gsa/data/medical');
     });
 
   program
@@ -75,10 +77,7 @@ export async function main(argv: string[]): Promise<number> {
     .description(
       'train a backbone with global attention, the L1 baseline, or none (vanilla) on your data',
     )
-    .option(
-      '--data <spec>',
-      'folder:PATH | medmnist:FILE.npz | jaffe:DIR | idrid:DIR[:retinopathy|edema] | a path',
-    )
+    .option('--data <spec>', 'the dataset: KIND:PATH[settings] or a path (SPEC kinds below)')
     .option('--backbone <name>', 'smallcnn, vgg16, resnet18, ... (see below)')
     .addOption(
       new Option('--attention <mode>', 'global | l1 | none').choices(['global', 'l1', 'none']),
@@ -510,7 +509,17 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
       output.result(await inspectDataset(spec, sheet));
     });
 
+  addSourcesHelp(train);
+  addSourcesHelp(
+    program.commands
+      .find((command) => command.name() === 'datasets')
+      ?.commands.find((command) => command.name() === 'inspect'),
+  );
   try {
+    // Help lists the registered data sources: load the registry only when help is asked for.
+    if (argv.some((arg) => arg === '--help' || arg === '-h' || arg === 'help')) {
+      await loadSourcesHelp();
+    }
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
@@ -610,4 +619,20 @@ async function withInterrupt<T>(
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
+}
+
+let sourcesHelp = '';
+
+/** The data SPEC kinds, from @gsa/data's registry of sources (dicom: and nifti: included). */
+async function loadSourcesHelp(): Promise<void> {
+  await import('@gsa/data/medical');
+  const { datasetSources } = await import('@gsa/data/node');
+  sourcesHelp = [
+    '\nData SPEC kinds (a plain path is recognised by what it holds):',
+    ...datasetSources().map((source) => `  ${source.kind}:${source.syntax}`),
+  ].join('\n');
+}
+
+function addSourcesHelp(command: Command | undefined): void {
+  command?.addHelpText('after', () => sourcesHelp);
 }

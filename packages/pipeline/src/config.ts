@@ -11,7 +11,7 @@ export const DEFAULT_CUTOFF_FRACTION = 0.24;
 /** Every setting of a training run; a config file's keys are these (the CLI's flags in camelCase). */
 export const RunConfigSchema = z
   .object({
-    /** The data SPEC (see @gsa/data/node's DATASET_SPEC_SYNTAX). */
+    /** The data SPEC (see @gsa/data/node's datasetSpecSyntax()). */
     data: z.string().min(1),
     backbone: z.string().min(1).default('smallcnn'),
     attention: z.enum(ATTENTION_MODES).default('global'),

@@ -25,43 +25,23 @@ export {
   type IdridOptions,
   type IdridTask,
 } from '../sources/idrid.js';
-export {
-  loadDicom,
-  listDicomFiles,
-  DICOM_KEY_COLUMNS,
-  type DicomGroupBy,
-  type DicomLabelKey,
-  type DicomOptions,
-} from '../sources/dicom/dicom.js';
-export {
-  decodeDicom,
-  readDicomHeader,
-  applyWindow,
-  DICOM_SUPPORTED_TRANSFER_SYNTAXES,
-  DICOM_UNSUPPORTED_TRANSFER_SYNTAXES,
-  type DecodedDicom,
-  type DicomHeader,
-} from '../sources/dicom/decode-dicom.js';
-export { loadNifti, type NiftiOptions, type NiftiSliceIndex } from '../sources/nifti/nifti.js';
-export {
-  readNifti,
-  readNiftiHeader,
-  extractSlice,
-  canonicalShape,
-  type NiftiHeader,
-  type NiftiVolume,
-} from '../sources/nifti/read-nifti.js';
-export { parseWindow, type IntensityWindow } from '../sources/medical-labels.js';
+// The sources' registry: folder, medmnist, jaffe and idrid are registered here;
+// dicom and nifti by importing @gsa/data/medical.
+import '../sources/builtin-sources.js';
 export {
   loadDataset,
   parseDatasetSpec,
   detectDatasetKind,
-  DATASET_SPEC_SYNTAX,
-  type DatasetKind,
-  type DatasetOptions,
+  registerDatasetSource,
+  datasetSources,
+  datasetSpecSyntax,
+  containsFile,
+  type DatasetSource,
   type DatasetSpec,
-  type SpecOptions,
-} from '../sources/load-dataset.js';
+  type DetectedPath,
+  type ParsedSource,
+} from '../sources/registry.js';
+export type { DatasetOptions } from '../sources/dataset-options.js';
 
 // Synthetic data on disk
 export { writeSyntheticDataset } from '../synthetic/write-synthetic.js';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
+import '@gsa/data/medical';
 import { loadDataset } from '@gsa/data/node';
 import { describeImageSet } from './inspect.js';
 

@@ -1,5 +1,5 @@
 import type { ImageSet } from '@gsa/data';
-import { DATASET_SPEC_SYNTAX, loadDataset } from '@gsa/data/node';
+import { loadDataset } from '@gsa/data/node';
 import { PipelineError } from '../errors.js';
 
 /**
@@ -20,7 +20,7 @@ export async function loadRunData(
   } catch (error) {
     throw new PipelineError(
       `Cannot load the data '${spec}': ${(error as Error).message}`,
-      `SPEC is ${DATASET_SPEC_SYNTAX}.`,
+      'Check the path; `gsa train --help` lists every data SPEC kind (`datasetSources()` of @gsa/data/node).',
       1,
       { cause: error },
     );

@@ -7,7 +7,18 @@ import { cleanupScratch, scratchDir, testPixels, writeImage } from '../test-help
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { detectDatasetKind, loadDataset, parseDatasetSpec } from './load-dataset.js';
+import './builtin-sources.js';
+import { registerMedicalSources } from './medical-sources.js';
+import {
+  datasetSources,
+  datasetSpecSyntax,
+  detectDatasetKind,
+  loadDataset,
+  parseDatasetSpec,
+  registerDatasetSource,
+} from './registry.js';
+
+registerMedicalSources();
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -27,7 +38,7 @@ describe('parseDatasetSpec', () => {
     expect(parseDatasetSpec('idrid:/d/B. Disease Grading:edema')).toEqual({
       kind: 'idrid',
       path: '/d/B. Disease Grading',
-      task: 'edema',
+      settings: { task: 'edema' },
     });
     expect(parseDatasetSpec('idrid:grading')).toEqual({ kind: 'idrid', path: 'grading' });
     expect(parseDatasetSpec('C:\\data\\faces')).toEqual({ path: 'C:\\data\\faces' });
@@ -44,7 +55,7 @@ describe('parseDatasetSpec', () => {
     ).toEqual({
       kind: 'dicom',
       path: '/d/ct',
-      options: {
+      settings: {
         window: { center: 40, width: 400 },
         flipLaterality: 'R',
         groupBy: 'study',
@@ -53,16 +64,16 @@ describe('parseDatasetSpec', () => {
         labelsFile: 'my labels.csv',
       },
     });
-    expect(parseDatasetSpec('dicom:/d/ct?flip=right-eyes.txt&window=minmax').options).toEqual({
+    expect(parseDatasetSpec('dicom:/d/ct?flip=right-eyes.txt&window=minmax').settings).toEqual({
       flip: 'right-eyes.txt',
       window: 'minmax',
     });
     expect(parseDatasetSpec('nifti:/d/brain.nii.gz?axis=1&index=middle&orient=stored')).toEqual({
       kind: 'nifti',
       path: '/d/brain.nii.gz',
-      options: { axis: 1, index: 'middle', orient: 'stored' },
+      settings: { axis: 1, index: 'middle', orient: 'stored' },
     });
-    expect(parseDatasetSpec('nifti:/d?index=12').options).toEqual({ index: 12 });
+    expect(parseDatasetSpec('nifti:/d?index=12').settings).toEqual({ index: 12 });
     expect(() => parseDatasetSpec('dicom:/d?axis=2')).toThrow(
       /unknown setting 'axis' for dicom:; use labels, key, window, flip, group, salt/,
     );
@@ -72,7 +83,7 @@ describe('parseDatasetSpec', () => {
       /window '40' is not file, range, minmax or CENTER,WIDTH/,
     );
     expect(() => parseDatasetSpec('dicm:/d')).toThrow(
-      /unknown dataset kind 'dicm:'.*dicom:DIR\[\?labels=FILE&key=file\|sop\|patient.*nifti:FILE_OR_DIR\[\?labels=FILE&axis=0\|1\|2/,
+      /unknown dataset kind 'dicm:' in 'dicm:\/d' \(known: folder:, medmnist:, jaffe:, idrid:, dicom:, nifti:\).*dicom:DIR\[\?labels=FILE&key=file\|sop\|patient.*nifti:FILE_OR_DIR\[\?labels=FILE&axis=0\|1\|2/,
     );
   });
 });
@@ -102,7 +113,7 @@ describe('loadDataset and detectDatasetKind', () => {
 
     await expect(detectDatasetKind(join(csv, 'absent'))).rejects.toThrow(/does not exist/);
     await expect(detectDatasetKind(join(csv, 'a.png'))).rejects.toThrow(
-      /is a file but not a MedMNIST \.npz/,
+      /cannot tell what .*a\.png holds: expected .*a MedMNIST \.npz.*; or name its kind: folder:PATH/,
     );
     await expect(detectDatasetKind(scratchDir())).rejects.toThrow(/cannot tell what .* holds/);
 
@@ -130,5 +141,29 @@ describe('loadDataset and detectDatasetKind', () => {
     const named = await loadDataset(`folder:${classes}`);
     expect(named.classNames).toEqual(['x']);
     (named.images as tf.Tensor4D).dispose();
+  });
+});
+
+describe('the registry', () => {
+  it('takes a new source: named, detected, and listed in the syntax', async () => {
+    const root = scratchDir();
+    await writeFile(join(root, 'scan.xyz'), 'x');
+    registerDatasetSource({
+      kind: 'xyz-scans',
+      syntax: 'DIR (.xyz files)',
+      detectOrder: 5,
+      detect: ({ path, isFile }) => !isFile && path === root,
+      load: async () => {
+        throw new Error('not loaded in this test');
+      },
+    });
+    expect(datasetSources().map((source) => source.kind)).toContain('xyz-scans');
+    expect(datasetSpecSyntax()).toMatch(/xyz-scans:DIR \(\.xyz files\)/);
+    expect(parseDatasetSpec('xyz-scans:/d')).toEqual({ kind: 'xyz-scans', path: '/d' });
+    expect(await detectDatasetKind(root)).toBe('xyz-scans');
+    await expect(loadDataset(root)).rejects.toThrow('not loaded in this test');
+    expect(() =>
+      registerDatasetSource({ kind: 'X', syntax: '', load: () => Promise.reject(new Error()) }),
+    ).toThrow(/lower-case letters/);
   });
 });

@@ -1,0 +1,39 @@
+// @gsa/data/medical: DICOM and NIfTI. Importing it registers the dicom: and
+// nifti: sources with @gsa/data/node's loadDataset (and `gsa --data`). Its
+// decoders are optional peer dependencies of @gsa/data, so a project that
+// reads PNG folders never installs them: `npm install dicom-parser
+// jpeg-lossless-decoder-js` to use this entry.
+// The built-in sources first, so that every listing starts with them.
+import '../sources/builtin-sources.js';
+import { registerMedicalSources } from '../sources/medical-sources.js';
+
+registerMedicalSources();
+
+export { registerMedicalSources, type MedicalSpecSettings } from '../sources/medical-sources.js';
+export {
+  loadDicom,
+  listDicomFiles,
+  DICOM_KEY_COLUMNS,
+  type DicomGroupBy,
+  type DicomLabelKey,
+  type DicomOptions,
+} from '../sources/dicom/dicom.js';
+export {
+  decodeDicom,
+  readDicomHeader,
+  applyWindow,
+  DICOM_SUPPORTED_TRANSFER_SYNTAXES,
+  DICOM_UNSUPPORTED_TRANSFER_SYNTAXES,
+  type DecodedDicom,
+  type DicomHeader,
+} from '../sources/dicom/decode-dicom.js';
+export { loadNifti, type NiftiOptions, type NiftiSliceIndex } from '../sources/nifti/nifti.js';
+export {
+  readNifti,
+  readNiftiHeader,
+  extractSlice,
+  canonicalShape,
+  type NiftiHeader,
+  type NiftiVolume,
+} from '../sources/nifti/read-nifti.js';
+export { parseWindow, type IntensityWindow } from '../sources/medical-labels.js';
