@@ -12,6 +12,7 @@ import {
 import {
   trainTwoPhase,
   type AttentionSetup,
+  type CheckpointStore,
   type TrainingCallback,
   type TwoPhaseResult,
 } from '@gsa/trainer';
@@ -54,7 +55,8 @@ export interface SplitTraining {
 
 export interface TrainingHooks {
   callbacks?: TrainingCallback[];
-  checkpoints?: { directory: string; keep?: number; resume?: boolean };
+  /** Where checkpoints go (@gsa/trainer/node's fileCheckpointStore in Node). */
+  checkpoints?: { store: CheckpointStore; keep?: number; resume?: boolean };
   signal?: AbortSignal;
   log?: (message: string) => void;
   /** Called once the inputs are known good, before the first epoch (e.g. to save config.json). */

@@ -11,34 +11,10 @@ import {
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { AdamState } from './adam.js';
+import type { Checkpoint, CheckpointStore, SavedArray } from './checkpoint-store.js';
 import type { EpochMetrics } from './types.js';
 
-/** A named float32 array: one variable's values. */
-export interface SavedArray {
-  name: string;
-  shape: number[];
-  values: Float32Array;
-}
-
-/** Everything a run needs to continue exactly where it stopped. */
-export interface Checkpoint {
-  /** Completed epochs. */
-  epoch: number;
-  /** The phase the next epoch runs in. */
-  phase: 1 | 2;
-  seed: number;
-  backbone: SavedArray[];
-  attention: SavedArray[];
-  optimizer: AdamState;
-  /** The frozen map of phase 2, so that resuming never runs the pixel CNN again. */
-  frozenMap?: SavedArray;
-  /** The map before the first update, kept for the "before learning" figure (absent in older checkpoints). */
-  initialMap?: SavedArray;
-  history: EpochMetrics[];
-  /** The run's settings, checked on resume. */
-  fingerprint: string;
-}
+export type { Checkpoint, CheckpointStore, SavedArray } from './checkpoint-store.js';
 
 interface ArrayRef {
   name: string;
@@ -241,4 +217,17 @@ export function readLatestCheckpoint(
     }
   }
   return undefined;
+}
+
+/**
+ * The checkpoint store on the file system: one folder per epoch under
+ * `directory` (epoch-0001, ...), each written atomically, the newest `keep`
+ * kept; pass it as trainTwoPhase's `checkpoints.store`.
+ */
+export function fileCheckpointStore(directory: string): CheckpointStore {
+  return {
+    location: directory,
+    write: (checkpoint, keep) => writeCheckpoint(directory, checkpoint, keep),
+    readLatest: (warn) => readLatestCheckpoint(directory, warn),
+  };
 }

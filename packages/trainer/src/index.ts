@@ -22,6 +22,10 @@ export {
   type MapRateContext,
   type MapWeight,
 } from './map-learning-rate.js';
+export { CallbackList } from './callback-list.js';
+export { TrainingState, type TrainingParts } from './training-state.js';
+export { trainStep, runEpoch, type EpochContext, type StepResult } from './epoch.js';
+export type { Checkpoint, CheckpointStore, SavedArray } from './checkpoint-store.js';
 export { PyTorchAdam, type AdamOptions, type AdamState, type ParameterGroup } from './adam.js';
 export { earlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
 export { deployableModel } from './deployable-model.js';

@@ -3,6 +3,7 @@
 // Prints "STEP epoch step" after every step and "HISTORY <json>" at the end.
 import '@tensorflow/tfjs-layers';
 import { useBackend } from '@gsa/backends';
+import { fileCheckpointStore } from './checkpoint.js';
 import { trainTwoPhase } from './train-two-phase.js';
 import { attentionSetup, tinyBackbone, tinyData } from './test-support.fixture.js';
 
@@ -21,7 +22,10 @@ const result = await trainTwoPhase({
   learningRate: 0.01,
   weightDecay: 1e-4,
   seed: 11,
-  checkpoints: { directory: process.argv[2]!, resume: process.argv[3] === 'resume' },
+  checkpoints: {
+    store: fileCheckpointStore(process.argv[2]!),
+    resume: process.argv[3] === 'resume',
+  },
   callbacks: [
     { onStepEnd: (step) => void process.stdout.write(`STEP ${step.epoch} ${step.step}\n`) },
   ],

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GlobalSpatialAttention, mapStatistics } from '@gsa/attention';
 import { describeWithBackends } from '@gsa/backends/testing';
+import { fileCheckpointStore } from './checkpoint.js';
 import { settleBatchNormStatistics } from './settle-batch-norm.js';
 import {
   mapWarmupSteps,
@@ -539,7 +540,7 @@ describe('trainTwoPhase on cpu', () => {
       cutoffEpoch: 0,
       batchSize: 8,
       learningRate: 0.01,
-      checkpoints: { directory },
+      checkpoints: { store: fileCheckpointStore(directory) },
       callbacks: [
         {
           onStepEnd: () => {

@@ -1,5 +1,5 @@
 // The universal entry must not reach node: built-ins, however indirectly (type-only
-// imports are erased, and checkpoints are loaded with a dynamic import on demand).
+// imports are erased; checkpoints are written by an injected store).
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

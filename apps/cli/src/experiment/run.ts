@@ -1,37 +1,24 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  cellKey,
-  ExperimentLedger,
   runLedgerWorker,
   runLocalGrid,
   type CellRecord,
-  type CellRunner,
-  type JsonObject,
   type WorkerEvent,
 } from '@gsa/experiments';
-import { renderChartSvg, sensitivitySpec } from '@gsa/viz';
 import { PipelineError, UsageError } from '@gsa/pipeline';
 import {
-  buildResultTable,
-  defaultExperimentDirectory,
-  expandGrid,
+  experimentCounts,
   HYPERPARAMETERS,
-  readGridFile,
+  protocolCellRunner,
+  readExperimentCells,
+  recordExperiment,
   renderResultsCsv,
   renderResultsMarkdown,
-  runProtocolCell,
-  sensitivityRecords,
-  writeFileAtomic,
-  writeJsonAtomic,
+  writeExperimentResults,
   type CellConfig,
-  type CellResult,
-  type FailedCell,
-  type FinishedCell,
 } from '@gsa/pipeline/node';
 import type { Output } from '../output.js';
-import { VERSION } from '../version.js';
 
 const BIN = fileURLToPath(new URL('../../bin/gsa.js', import.meta.url));
 
@@ -44,8 +31,6 @@ export interface ExperimentOptions {
   /** Attempts per cell before it is marked failed. */
   attempts: number;
 }
-
-export const ledgerPath = (directory: string) => join(directory, 'ledger.sqlite');
 
 function describeCell(config: CellConfig): string {
   const extras = (['channels', 'lambda', 'cutoff', 'lr', 'weightDecay', 'size'] as const)
@@ -71,42 +56,16 @@ export async function runExperiment(
   options: ExperimentOptions,
   output: Output,
 ): Promise<{ directory: string; done: number; failed: number }> {
-  const grid = readGridFile(options.config);
-  const cells = expandGrid(grid);
-  const directory = resolve(options.out ?? defaultExperimentDirectory(options.config));
-  try {
-    mkdirSync(directory, { recursive: true });
-  } catch (error) {
-    throw new PipelineError(
-      `Cannot create ${directory}: ${(error as Error).message}`,
-      'Choose an --out directory you can write to.',
-    );
-  }
-  const specs = cells.map((config) => {
-    const json = config as unknown as JsonObject;
-    return { key: cellKey(json), config: json };
-  });
-  const keys = new Set(specs.map((spec) => spec.key));
-  writeJsonAtomic(join(directory, 'grid.json'), {
-    gsaVersion: VERSION,
-    source: resolve(options.config),
-    grid,
-    cells: specs.length,
-  });
-  const path = ledgerPath(directory);
-  const ledger = ExperimentLedger.open(path);
-  let before;
-  try {
-    const { added } = ledger.addCells(specs);
-    before = countsFor(ledger, keys);
-    output.note(
-      `gsa: ${specs.length} cells (${added} new, ${before.done} already done, ${before.failed} failed before); ledger ${path}`,
-    );
-    // A new run gives cells that failed before another chance.
-    if (before.failed > 0) ledger.retryFailed();
-  } finally {
-    ledger.close();
-  }
+  const {
+    directory,
+    ledger: path,
+    keys,
+    added,
+    before,
+  } = recordExperiment(options.config, options.out);
+  output.note(
+    `gsa: ${keys.size} cells (${added} new, ${before.done} already done, ${before.failed} failed before); ledger ${path}`,
+  );
 
   const controller = new AbortController();
   const onSignal = () => {
@@ -137,7 +96,7 @@ export async function runExperiment(
         );
       }
     } else {
-      const pending = countsFor(ExperimentLedger.open(path), keys, true);
+      const pending = experimentCounts(path, keys);
       const unfinished = pending.pending + pending.running;
       const workers = Math.max(1, Math.min(options.workers, unfinished));
       if (unfinished > 0) {
@@ -184,104 +143,6 @@ export async function runExperiment(
 function progressLine(counts: Record<string, number>): string {
   return `gsa: cells ${counts.done} done, ${counts.running} running, ${counts.pending} pending, ${counts.failed} failed`;
 }
-
-function countsFor(ledger: ExperimentLedger, keys: Set<string>, close = false) {
-  const counts = { pending: 0, running: 0, done: 0, failed: 0 };
-  try {
-    for (const cell of ledger.cells()) if (keys.has(cell.key)) counts[cell.state] += 1;
-  } finally {
-    if (close) ledger.close();
-  }
-  return counts;
-}
-
-/** The ledger's cells of this grid (or all), split into finished, failed and the rest. */
-export function readExperimentCells(
-  directory: string,
-  keys?: Set<string>,
-): { finished: FinishedCell[]; failed: FailedCell[]; unfinished: number; records: CellRecord[] } {
-  const path = ledgerPath(directory);
-  if (!existsSync(path)) {
-    throw new PipelineError(
-      `${directory} holds no experiment ledger (ledger.sqlite).`,
-      'Pass the --out directory of `gsa experiment`.',
-    );
-  }
-  const ledger = ExperimentLedger.open(path);
-  try {
-    const records = ledger.cells().filter((cell) => !keys || keys.has(cell.key));
-    const finished: FinishedCell[] = [];
-    const failed: FailedCell[] = [];
-    let unfinished = 0;
-    for (const record of records) {
-      const config = record.config as unknown as CellConfig;
-      if (record.state === 'done' && record.result) {
-        finished.push({ key: record.key, config, result: record.result as unknown as CellResult });
-      } else if (record.state === 'failed') {
-        failed.push({ key: record.key, config, error: record.error ?? 'unknown error' });
-      } else unfinished += 1;
-    }
-    return { finished, failed, unfinished, records };
-  } finally {
-    ledger.close();
-  }
-}
-
-/** results.md, results.csv, results.json and (when K, lambda or E varied) sensitivity.svg. */
-export async function writeExperimentResults(
-  directory: string,
-  keys?: Set<string>,
-): Promise<{ done: number; failed: number; unfinished: number; written: string[] }> {
-  const { finished, failed, unfinished } = readExperimentCells(directory, keys);
-  const written = [join(directory, 'results.md')];
-  writeFileAtomic(
-    written[0]!,
-    renderResultsMarkdown('gsa experiment results', finished, failed, unfinished),
-  );
-  if (finished.length > 0) {
-    written.push(join(directory, 'results.csv'));
-    writeFileAtomic(written[1]!, renderResultsCsv(finished));
-    const { table, chosen } = buildResultTable(finished);
-    written.push(join(directory, 'results.json'));
-    writeJsonAtomic(written[2]!, {
-      table,
-      chosen,
-      cells: finished.map((cell) => ({
-        key: cell.key,
-        config: cell.config,
-        testMean: cell.result.testMean,
-        testStd: cell.result.testStd,
-        validationScore: cell.result.validationScore,
-      })),
-    });
-    const records = sensitivityRecords(finished);
-    if (records.length > 0) {
-      const path = join(directory, 'sensitivity.svg');
-      writeFileAtomic(path, await renderChartSvg(sensitivitySpec(records)));
-      written.push(path);
-    }
-  }
-  return { done: finished.length, failed: failed.length, unfinished, written };
-}
-
-/** The cell runner of `gsa worker`: the paper protocol, with the summary and map as the cell's files. */
-export const protocolCellRunner =
-  (log?: (text: string) => void): CellRunner =>
-  async (cell, context) => {
-    const config = cell.config as unknown as CellConfig;
-    const result = await runProtocolCell(config, {
-      signal: context.signal,
-      ...(log ? { log } : {}),
-    });
-    const { map, ...summary } = result;
-    return {
-      ...(summary as unknown as JsonObject),
-      files: {
-        'summary.json': `${JSON.stringify({ key: cell.key, config, ...summary }, null, 2)}\n`,
-        ...(map ? { 'attention-map.json': JSON.stringify(map) } : {}),
-      },
-    };
-  };
 
 /** `gsa worker --ledger`: runs cells of a local experiment until none is left. */
 export async function runLocalWorker(

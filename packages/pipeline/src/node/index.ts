@@ -56,3 +56,13 @@ export {
   type FinishedCell,
   type Method,
 } from './protocol/results.js';
+export {
+  recordExperiment,
+  experimentCounts,
+  readExperimentCells,
+  writeExperimentResults,
+  protocolCellRunner,
+  ledgerPath,
+  type CellCounts,
+  type RecordedExperiment,
+} from './protocol/experiment.js';

@@ -9,7 +9,7 @@ import { backboneDefinition } from '@gsa/backbones';
 import { imageCount } from '@gsa/data';
 import { binaryRocAuc } from '@gsa/eval';
 import { deployableModel } from '@gsa/trainer';
-import { metricsJsonlWriter, progressCallback } from '@gsa/trainer/node';
+import { fileCheckpointStore, metricsJsonlWriter, progressCallback } from '@gsa/trainer/node';
 import type { RunConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
 import { scoreModel } from '../score.js';
@@ -70,7 +70,7 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   try {
     training = await trainOnSplit(set, { train: split.train, evaluation: split.test }, config, {
       checkpoints: {
-        directory: join(config.out, 'checkpoints'),
+        store: fileCheckpointStore(join(config.out, 'checkpoints')),
         keep: 2,
         resume: options.resume ?? false,
       },

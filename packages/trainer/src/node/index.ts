@@ -5,7 +5,6 @@ export {
   readCheckpoint,
   readLatestCheckpoint,
   listCheckpoints,
-  type Checkpoint,
-  type SavedArray,
+  fileCheckpointStore,
 } from '../checkpoint.js';
 export { progressCallback, metricsJsonlWriter, type ProgressOptions } from '../callbacks.js';
