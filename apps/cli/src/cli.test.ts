@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dataFixture } from '@gsa/data/testing';
 import { ExperimentLedger } from '@gsa/experiments';
 import { colormapTable } from '@gsa/viz';
 import { decodePng } from '@gsa/viz/node';
@@ -254,9 +255,7 @@ describe('gsa', () => {
   });
 
   it('trains on DICOM with patients kept on one side and no header PHI in the run directory', () => {
-    const fixtures = fileURLToPath(
-      new URL('../../../packages/data/src/sources/fixtures/dicom/', import.meta.url),
-    );
+    const fixtures = dataFixture('dicom');
     const run = join(scratch, 'dicom-run');
     const trained = gsa(
       'train',

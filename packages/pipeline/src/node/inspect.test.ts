@@ -2,14 +2,14 @@
 // shows, and that no header identifier is among it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
 import '@gsa/data/medical';
 import { loadDataset } from '@gsa/data/node';
+import { DATA_FIXTURES } from '@gsa/data/testing';
 import { describeImageSet } from './inspect.js';
 
-const fixtures = fileURLToPath(new URL('../../../data/src/sources/fixtures/', import.meta.url));
+const fixtures = DATA_FIXTURES;
 
 beforeAll(async () => {
   await useBackend('cpu');
