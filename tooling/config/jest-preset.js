@@ -21,6 +21,8 @@ const preset = {
     ],
   },
   moduleNameMapper: {
+    // Shared test helpers of the workspace (tooling/config), e.g. @gsa/tooling/chromium.
+    '^@gsa/tooling/([a-z0-9-]+)$': `${repoRoot}/tooling/config/$1.ts`,
     '^@gsa/([a-z0-9-]+)$': `${repoRoot}/packages/$1/src/index.ts`,
     '^@gsa/([a-z0-9-]+)/([a-z0-9-]+)$': `${repoRoot}/packages/$1/src/$2/index.ts`,
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -9,10 +9,7 @@ import { dataFixture } from '@gsa/data/testing';
 import { ExperimentLedger } from '@gsa/experiments';
 import { colormapTable } from '@gsa/viz';
 import { decodePng } from '@gsa/viz/node';
-import {
-  describeInChromium,
-  expectReportRendersCleanly,
-} from '../../../packages/viz/src/report-in-chromium.fixture.js';
+import { describeInChromium, expectReportRendersCleanly } from '@gsa/tooling/chromium';
 
 const bin = fileURLToPath(new URL('../bin/gsa.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'gsa-cli-'));

@@ -9,7 +9,7 @@ import { renderHeatmap } from './heatmap.js';
 import { decodePng } from './node/files.js';
 import { writeRunReport } from './node/report.js';
 import { sampleRunReport } from './report.fixture.js';
-import { describeInChromium, expectReportRendersCleanly } from './report-in-chromium.fixture.js';
+import { describeInChromium, expectReportRendersCleanly } from '@gsa/tooling/chromium';
 
 describeInChromium('in headless Chromium', (browser) => {
   let directory = '';

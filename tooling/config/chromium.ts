@@ -6,7 +6,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { decodePng } from './node/files.js';
+import { PNG } from 'pngjs';
 
 export const chromiumPath = process.env.GSA_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -94,7 +94,7 @@ export async function expectReportRendersCleanly(
     const screenshotBytes = await page.screenshot({ fullPage: true });
     if (process.env.GSA_VIZ_SCREENSHOT)
       writeFileSync(process.env.GSA_VIZ_SCREENSHOT, screenshotBytes);
-    const screenshot = decodePng(screenshotBytes);
+    const screenshot = PNG.sync.read(Buffer.from(screenshotBytes));
     let coloured = 0;
     const colours = new Set<number>();
     for (let offset = 0; offset < screenshot.data.length; offset += 4) {
