@@ -1,11 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  runLedgerWorker,
-  runLocalGrid,
-  type CellRecord,
-  type WorkerEvent,
-} from '@gsa/experiments';
+import { runLedgerWorker, runLocalGrid, type CellRecord, type WorkerEvent } from '@gsa/experiments';
 import { PipelineError, UsageError } from '@gsa/pipeline';
 import {
   experimentCounts,
