@@ -1,7 +1,16 @@
+import { createHash } from 'node:crypto';
 // End-to-end: the real `gsa` binary (bin/gsa.js over dist/) as a child process, on small data.
 import type { MapStatistics } from '@gsa/attention';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -425,6 +434,75 @@ describe('gsa', () => {
     );
   });
 
+  it('gives a run directory one owner, says so on Ctrl-C (exit 130), resumes, and leaves a finished run alone', async () => {
+    const run = join(scratch, 'owned');
+    const args = [
+      'train',
+      '--data',
+      `folder:${data}`,
+      '--backbone',
+      'smallcnn',
+      '--epochs',
+      '30',
+      '--batch',
+      '8',
+      '--channels',
+      '4',
+      '--backend',
+      'wasm',
+      '--out',
+      run,
+    ];
+    const child = spawn(process.execPath, [bin, ...args], { env });
+    let text = '';
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (/epoch 1\/30/.test(text)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`the first run ended early:\n${text}`)));
+    });
+    // A second process on the same directory is refused, naming the first; nothing of the run changes.
+    const second = gsa(...args, '--resume');
+    expect(second.status).toBe(1);
+    expect(second.stderr).toMatch(
+      new RegExp(`run directory .*owned is in use: process ${child.pid} on .* \\(gsa train\\)`),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(text).toMatch(/interrupted after epoch \d+ of 30; summary.json says "interrupted"/);
+    const interrupted = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as {
+      status: string;
+      epochs: number;
+      epochsPlanned: number;
+    };
+    expect(interrupted).toMatchObject({ status: 'interrupted', epochsPlanned: 30 });
+    expect(interrupted.epochs).toBeLessThan(30);
+    expect(readFileSync(join(run, 'report.html'), 'utf8')).toContain(
+      `interrupted after epoch ${interrupted.epochs} of 30`,
+    );
+    expect(existsSync(join(run, '.gsa-lock'))).toBe(false);
+
+    const resumed = gsa(...args, '--resume');
+    expect(resumed.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')).status).toBe('completed');
+    const epochs = readFileSync(join(run, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { epoch: number }).epoch);
+    expect(epochs).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+
+    // Resuming a finished run says so and changes nothing.
+    const before = directoryContents(run);
+    const again = gsa(...args, '--resume');
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/already finished \(30 of 30 epochs\); nothing was changed/);
+    expect(directoryContents(run)).toEqual(before);
+  });
+
   it.each([
     [
       ['train', '--data', 'folder:/nonexistent/gsa-data', '--out', 'x'],
@@ -722,4 +800,21 @@ function readdir(path: string): string[] {
   return existsSync(path)
     ? spawnSync('ls', [path], { encoding: 'utf8' }).stdout.trim().split('\n')
     : [];
+}
+
+/** Every file under `root` with a hash of its bytes: equal before and after means untouched. */
+function directoryContents(root: string): Record<string, string> {
+  const contents: Record<string, string> = {};
+  const visit = (directory: string): void => {
+    for (const entry of readdirSync(directory, { withFileTypes: true })) {
+      const path = join(directory, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else
+        contents[path.slice(root.length)] = createHash('sha256')
+          .update(readFileSync(path))
+          .digest('hex');
+    }
+  };
+  visit(root);
+  return contents;
 }

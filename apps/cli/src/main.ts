@@ -37,6 +37,8 @@ function displayFrom(options: { colormap?: string; darkerIsImportant?: boolean }
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   let output: Output = createOutput();
+  /** Set by a command that ends in a state other than done (an interrupted run: 130 or 143). */
+  let exitCode = 0;
   program
     .name('gsa')
     .description(
@@ -46,6 +48,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--verbose', 'print stack traces with errors')
     .option('-q, --quiet', 'print only results (no progress)')
     .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 1 failed, 2 usage error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).\nA run directory has one owner at a time (its .gsa-lock names the process).\n',
+    )
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
     .hook('preAction', async (command) => {
@@ -151,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
       const { describeMapStatistics } = await import('@gsa/attention');
       const backend = await useBackend(config.backend, { log: output.note });
       if (config.backend !== 'auto') output.note(`gsa: backend ${describeBackend(backend)}`);
-      const run = await withInterrupt(output, (signal) =>
+      const { value: run, signal: stoppedBy } = await withInterrupt(output, (signal) =>
         train(config, {
           resume: resume ?? false,
           force: force ?? false,
@@ -165,8 +171,14 @@ export async function main(argv: string[]): Promise<number> {
           }),
         }),
       );
+      if (run.summary.status === 'interrupted') {
+        output.note(
+          `gsa: interrupted after epoch ${run.summary.epochs} of ${run.summary.epochsPlanned}; summary.json says "interrupted". Continue with the same command and --resume (--out ${config.out}).`,
+        );
+        exitCode = stoppedBy === 'SIGTERM' ? 143 : 130;
+      }
       output.result(
-        `test accuracy ${(run.summary.testAccuracy * 100).toFixed(2)}% (${config.attention}, ${config.backbone})` +
+        `${run.summary.status === 'interrupted' ? 'interrupted: ' : ''}test accuracy ${(run.summary.testAccuracy * 100).toFixed(2)}% (${config.attention}, ${config.backbone})` +
           (run.summary.map ? `; map ${describeMapStatistics(run.summary.map)}` : '') +
           `; run directory ${config.out}`,
       );
@@ -521,7 +533,7 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
       await loadSourcesHelp();
     }
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return exitCode;
   } catch (error) {
     return report(error, output);
   }
@@ -605,19 +617,30 @@ function report(error: unknown, output: Output): number {
 async function withInterrupt<T>(
   output: Output,
   work: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
+): Promise<{ value: T; signal?: 'SIGINT' | 'SIGTERM' }> {
   const controller = new AbortController();
-  const onSignal = () => {
+  let received: 'SIGINT' | 'SIGTERM' | undefined;
+  const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+    if (received) {
+      // A second Ctrl-C: leave now. Every file is written to a temporary name
+      // and renamed, so nothing is left half-written.
+      process.stderr.write('gsa: stopped at once; continue with --resume.\n');
+      process.exit(signal === 'SIGTERM' ? 143 : 130);
+    }
+    received = signal;
     output.note(
-      'gsa: stopping after this step; the last finished epoch is checkpointed (continue with --resume).',
+      'gsa: stopping after this step; the last finished epoch is checkpointed (Ctrl-C again to stop at once; continue with --resume).',
     );
     controller.abort();
   };
-  process.once('SIGINT', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    return await work(controller.signal);
+    const value = await work(controller.signal);
+    return { value, ...(received ? { signal: received } : {}) };
   } finally {
     process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
   }
 }
 

@@ -1,12 +1,13 @@
 /**
  * A failure the user can act on: one line of what went wrong (naming the file
- * or value), one of what to do. `exitCode` is what a command line exits with.
+ * or value), one of what to do. `exitCode` is what a command line exits with
+ * (0 for a request that needed nothing done, e.g. resuming a finished run).
  */
 export class PipelineError extends Error {
   constructor(
     message: string,
     readonly hint?: string,
-    readonly exitCode: 1 | 2 = 1,
+    readonly exitCode: 0 | 1 | 2 | 130 | 143 = 1,
     options?: { cause?: unknown },
   ) {
     super(message, options);

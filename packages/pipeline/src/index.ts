@@ -31,5 +31,10 @@ export {
   type ImagesToScore,
   type ModelScore,
 } from './score.js';
-export { summarizeRun, type RunMeasurements, type RunSummary } from './summary.js';
+export {
+  summarizeRun,
+  type FailedRunSummary,
+  type RunMeasurements,
+  type RunSummary,
+} from './summary.js';
 export { DEMO_DEFAULTS, demoRunSettings } from './demo-settings.js';

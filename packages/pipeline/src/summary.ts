@@ -25,6 +25,16 @@ export interface RunMeasurements {
 
 /** summary.json: what a finished run measured, how long it took and on what. */
 export interface RunSummary extends RunMeasurements {
+  /**
+   * 'completed': every epoch ran (or a callback such as early stopping ended
+   * it, see `stopReason`); 'interrupted': stopped by Ctrl-C or SIGTERM after
+   * `epochs` of `epochsPlanned` (resume it). A failed run writes a
+   * FailedRunSummary instead.
+   */
+  status: 'completed' | 'interrupted';
+  epochsPlanned: number;
+  /** Why a completed run ended before `epochsPlanned` (a callback's reason). */
+  stopReason?: string;
   timings: { phase1Seconds: number; phase2Seconds: number; totalSeconds: number };
   /** What computed (@gsa/backends' describeBackend, or the tfjs backend's name). */
   backend: string;
@@ -63,4 +73,13 @@ export function summarizeRun(
       : {}),
     ...(result.map ? { map: mapStatistics(result.map.values) } : {}),
   };
+}
+
+/** summary.json of a run that failed after it started: the error and the epochs it finished. */
+export interface FailedRunSummary {
+  status: 'failed';
+  error: string;
+  epochs: number;
+  epochsPlanned: number;
+  gsaVersion: string;
 }

@@ -10,6 +10,7 @@ import type { RunConfig } from '../config.js';
 import { PipelineError, UsageError } from '../errors.js';
 import { renderGradCamPanel, type MapDisplay } from './grad-cam.js';
 import { firstChannels } from './report-examples.js';
+import { runDirectoryHolder } from './run-lock.js';
 import type { TrainedRun } from './trained-run.js';
 
 /**
@@ -31,6 +32,10 @@ export async function writeRunArtifacts(
     createdAt: new Date().toISOString(),
     configuration: config,
     summary: {
+      status:
+        run.summary.status === 'interrupted'
+          ? `interrupted after epoch ${run.summary.epochs} of ${run.summary.epochsPlanned} (continue with gsa train --resume)`
+          : run.summary.status,
       'test accuracy': run.summary.testAccuracy,
       'best epoch': run.summary.bestEpoch.epoch,
       epochs: run.summary.epochs,
@@ -76,6 +81,13 @@ export function exportModel(runDirectory: string, out: string, force: boolean): 
     throw new PipelineError(
       `${runDirectory} has no trained model (model/model.json).`,
       'Pass the --out directory of a finished `gsa train`.',
+    );
+  }
+  const holder = runDirectoryHolder(runDirectory);
+  if (holder) {
+    throw new PipelineError(
+      `The run in ${runDirectory} is in use: process ${holder.pid} on ${holder.host} has held it since ${holder.started} (${holder.purpose}).`,
+      'Export it when that process has finished: its model is not final before then.',
     );
   }
   if (existsSync(out) && !force) {

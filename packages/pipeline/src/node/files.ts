@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import writeFileAtomicBase from 'write-file-atomic';
 import { PipelineError, UsageError } from '../errors.js';
+import { RUN_LOCK_FILE } from './run-lock.js';
 
 /**
  * Writes a file atomically through write-file-atomic: a temp file beside it
@@ -47,7 +48,8 @@ export function prepareRunDirectory(
   options: { force?: boolean; resume?: boolean } = {},
 ): void {
   if (existsSync(path)) {
-    const entries = readdirSync(path);
+    // The run's lock (taken before this, by the caller) is not content.
+    const entries = readdirSync(path).filter((entry) => entry !== RUN_LOCK_FILE);
     if (entries.length > 0 && !options.resume) {
       if (!options.force) {
         throw new UsageError(

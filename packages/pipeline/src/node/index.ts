@@ -23,6 +23,7 @@ export {
   type ModelInfo,
 } from './model-files.js';
 export { prepareRunDirectory, writeFileAtomic, writeJsonAtomic, writeError } from './files.js';
+export { lockRunDirectory, RUN_LOCK_FILE, type RunLock, type RunLockHolder } from './run-lock.js';
 export { inspectDataset, describeImageSet } from './inspect.js';
 export { runDemo, type DemoOptions, type DemoResult, type DemoRun } from './demo.js';
 export { PIPELINE_VERSION } from './version.js';

@@ -4,6 +4,7 @@
 // the model, the map and report.html.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backboneDefinition } from '@gsa/backbones';
 import { imageCount } from '@gsa/data';
@@ -14,10 +15,11 @@ import type { RunConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
 import { scoreModel } from '../score.js';
 import { splitRecord, splitRun } from '../split.js';
-import { summarizeRun, type RunSummary } from '../summary.js';
+import { summarizeRun, type FailedRunSummary, type RunSummary } from '../summary.js';
 import { trainOnSplit, type SplitTraining } from '../train-on-split.js';
 import { writeRunArtifacts, type MapDisplay } from './artifacts.js';
-import { prepareRunDirectory, writeJsonAtomic } from './files.js';
+import { prepareRunDirectory, writeError, writeJsonAtomic } from './files.js';
+import { lockRunDirectory, type RunLock } from './run-lock.js';
 import { loadRunData } from './load-data.js';
 import { saveModelToDirectory } from './model-files.js';
 import { reportExamples } from './report-examples.js';
@@ -49,9 +51,55 @@ export interface TrainOptions {
  * before (@gsa/backends' useBackend).
  */
 export async function train(config: RunConfig, options: TrainOptions = {}): Promise<TrainedRun> {
-  const started = performance.now();
   const log = options.log ?? (() => {});
   const definition = lookupBackbone(config.backbone);
+  let lock: RunLock;
+  try {
+    lock = lockRunDirectory(config.out, options.resume ? 'gsa train --resume' : 'gsa train', log);
+  } catch (error) {
+    throw error instanceof PipelineError ? error : writeError(config.out, error);
+  }
+  try {
+    if (options.resume) refuseFinishedRun(config);
+    return await trainLocked(config, options, definition, log);
+  } finally {
+    lock.release();
+  }
+}
+
+/**
+ * `--resume` of a run that already finished changes nothing: it is an
+ * error with exit code 0 that says so.
+ */
+function refuseFinishedRun(config: RunConfig): void {
+  const path = join(config.out, 'summary.json');
+  if (!existsSync(path)) return;
+  let summary: Partial<RunSummary> & { status?: string };
+  try {
+    summary = JSON.parse(readFileSync(path, 'utf8')) as typeof summary;
+  } catch {
+    return; // unreadable: the resume rewrites it
+  }
+  // Summaries from before `status` were written only at the end of a run.
+  const finished =
+    summary.status === 'completed' ||
+    (summary.status === undefined && (summary.epochs ?? 0) >= config.epochs);
+  if (finished) {
+    throw new PipelineError(
+      `The run in ${config.out} is already finished (${summary.epochs ?? config.epochs} of ${config.epochs} epochs); nothing was changed.`,
+      'To train it again from the start pass --force; to train a new one choose another --out.',
+      0,
+    );
+  }
+}
+
+async function trainLocked(
+  config: RunConfig,
+  options: TrainOptions,
+  definition: ReturnType<typeof backboneDefinition>,
+  log: (message: string) => void,
+): Promise<TrainedRun> {
+  const started = performance.now();
   // An empty directory now (so an unwritable --out fails at once); files only once the inputs are known good.
   prepareRunDirectory(config.out, { force: options.force, resume: options.resume });
   const imagenet = definition.inputNormalization === 'imagenet' && config.pretrained !== undefined;
@@ -67,6 +115,8 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     `gsa: ${imageCount(set)} images ${height}x${width}x${channels}, ${set.classNames.length} classes; ${split.train.length} train / ${split.test.length} test`,
   );
   let training: SplitTraining;
+  let trainingStarted = false;
+  let epochsDone = 0;
   try {
     training = await trainOnSplit(set, { train: split.train, evaluation: split.test }, config, {
       checkpoints: {
@@ -77,10 +127,12 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       callbacks: [
         ...(options.progress ? [progressCallback()] : []),
         metricsJsonlWriter(join(config.out, 'metrics.jsonl')),
+        { onEpochEnd: (metrics) => void (epochsDone = metrics.epoch) },
       ],
       ...(options.signal ? { signal: options.signal } : {}),
       log,
       beforeTraining: () => {
+        trainingStarted = true;
         writeJsonAtomic(join(config.out, 'config.json'), {
           ...config,
           gsaVersion: PIPELINE_VERSION,
@@ -90,6 +142,8 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     });
   } catch (error) {
     if (set.images instanceof tf.Tensor) set.images.dispose();
+    // A run that started and then failed (NaN, a full disk, bad data) says so.
+    if (trainingStarted) writeFailedSummary(config, error, epochsDone);
     throw error;
   }
   const { result, backbone, representation } = training;
@@ -130,7 +184,11 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
       hasLocalAttention: definition.hasLocalAttention === true,
       log,
     });
+    const interrupted = result.stopReason === 'interrupted';
     const summary: RunSummary = {
+      status: interrupted ? 'interrupted' : 'completed',
+      epochsPlanned: config.epochs,
+      ...(result.stopReason && !interrupted ? { stopReason: result.stopReason } : {}),
       ...summarizeRun(config.attention, result, score, representation),
       timings: {
         phase1Seconds: round(result.phaseSeconds.phase1),
@@ -159,6 +217,9 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
     };
     await writeRunArtifacts(config.out, config, run, options.display ?? {});
     return run;
+  } catch (error) {
+    writeFailedSummary(config, error, epochsDone);
+    throw error;
   } finally {
     training.dispose();
     if (set.images instanceof tf.Tensor) set.images.dispose();
@@ -179,4 +240,20 @@ function lookupBackbone(name: string): ReturnType<typeof backboneDefinition> {
 
 function round(value: number): number {
   return Math.round(value * 10) / 10;
+}
+
+/** summary.json of a run that failed: the error and how far it got (nothing else is trustworthy). */
+function writeFailedSummary(config: RunConfig, error: unknown, epochs: number): void {
+  const summary: FailedRunSummary = {
+    status: 'failed',
+    error: error instanceof Error ? error.message : String(error),
+    epochs,
+    epochsPlanned: config.epochs,
+    gsaVersion: PIPELINE_VERSION,
+  };
+  try {
+    writeJsonAtomic(join(config.out, 'summary.json'), summary);
+  } catch {
+    // The disk may be what failed: the error itself is what the user sees.
+  }
 }
