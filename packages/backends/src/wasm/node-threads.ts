@@ -66,7 +66,10 @@ function adaptWorkerClass(
   class WasmPthreadWorker extends NodeWorker {
     constructor(url: string | URL, options?: ConstructorParameters<NodeWorkerClass>[1]) {
       const isBlob = typeof url === 'string' && url.startsWith('blob:');
-      super(isBlob ? workerSource : url, isBlob ? { ...options, eval: true } : options);
+      super(
+        isBlob ? workerSource : url,
+        isBlob ? { ...options, eval: true, execArgv: workerExecArgv(options?.execArgv) } : options,
+      );
     }
 
     override postMessage(message: unknown, transferList?: readonly unknown[]): void {
@@ -89,6 +92,26 @@ function adaptWorkerClass(
     }
   }
   return WasmPthreadWorker;
+}
+
+/**
+ * The worker's source is a CommonJS script evaluated as a string, and a worker
+ * inherits the parent's Node flags: under `node --input-type=module -e ...`
+ * that flag would make the script an ES module ("require is not defined").
+ * Everything else (loaders, --experimental-vm-modules) is kept.
+ */
+export function workerExecArgv(execArgv: readonly string[] = process.execArgv): string[] {
+  const kept: string[] = [];
+  for (let index = 0; index < execArgv.length; index++) {
+    const arg = execArgv[index]!;
+    if (arg === '--input-type') {
+      index += 1; // and its value
+      continue;
+    }
+    if (arg.startsWith('--input-type=')) continue;
+    kept.push(arg);
+  }
+  return kept;
 }
 
 /**
