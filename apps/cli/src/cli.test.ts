@@ -219,6 +219,22 @@ describe('gsa', () => {
 
     const exported = join(scratch, 'exported');
     expect(gsa('export', '--run', run, '--out', exported).status).toBe(0);
+    // --json: one JSON document on stdout for map and export too.
+    const mapped = gsa('map', '--run', run, '--json');
+    expect(mapped.status).toBe(0);
+    expect(JSON.parse(mapped.stdout)).toEqual({
+      run,
+      written: ['png', 'svg', 'npy'].map((extension) => join(run, `attention-map.${extension}`)),
+    });
+    const exportedJson = gsa(
+      'export',
+      '--run',
+      run,
+      '--out',
+      join(scratch, 'json-export'),
+      '--json',
+    );
+    expect(JSON.parse(exportedJson.stdout)).toEqual({ run, model: join(scratch, 'json-export') });
     const predicted = gsa(
       'predict',
       '--model',
@@ -330,6 +346,14 @@ describe('gsa', () => {
     expect(Array.from(png.data.subarray(0, 4))).toEqual([32, 32, 32, 255]);
     const none = gsa('datasets', 'inspect', `folder:${data}`, '--no-sheet');
     expect(none.stdout).not.toContain('contact sheet');
+    const json = gsa('datasets', 'inspect', `folder:${data}`, '--no-sheet', '--json');
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      source: 'folder',
+      images: 40,
+      shape: [16, 16, 1],
+      classes: { 'texture-0deg': 20, 'texture-90deg': 20 },
+    });
   });
 
   it('trains a local-attention backbone (VGG-att3) and shows its per-image maps beside the global map', () => {

@@ -35,7 +35,10 @@ export function numberFlag(name: string): (value: string) => number {
   return (value) => {
     const parsed = Number(value);
     if (value.trim() === '' || !Number.isFinite(parsed))
-      throw new UsageError(`--${name} expects a number, got '${value}'.`);
+      throw new UsageError(
+        `--${name} expects a number, got '${value}'.`,
+        `Give a number, e.g. --${name} ${name === 'lr' || name === 'map-lr' ? '0.001' : '10'}.`,
+      );
     return parsed;
   };
 }
@@ -44,6 +47,9 @@ export function rankFlag(value: string): number | 'exact' {
   if (value === 'exact') return 'exact';
   const rank = Number(value);
   if (!Number.isInteger(rank) || rank < 1)
-    throw new UsageError(`--pixel-rank expects a positive integer or 'exact', got '${value}'.`);
+    throw new UsageError(
+      `--pixel-rank expects a positive integer or 'exact', got '${value}'.`,
+      "Give 'exact' (the default) or a rank such as --pixel-rank 16.",
+    );
   return rank;
 }

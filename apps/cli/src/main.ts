@@ -84,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
       'train a backbone with global attention, the L1 baseline, or none (vanilla) on your data',
     )
     .option('--data <spec>', 'the dataset: KIND:PATH[settings] or a path (SPEC kinds below)')
-    .option('--backbone <name>', 'smallcnn, vgg16, resnet18, ... (see below)')
+    .option('--backbone <name>', 'a backbone of @gsa/backbones (the list below); default smallcnn')
     .addOption(
       new Option('--attention <mode>', 'global | l1 | none').choices(['global', 'l1', 'none']),
     )
@@ -141,14 +141,23 @@ export async function main(argv: string[]): Promise<number> {
     .option('--out <dir>', 'the run directory (default runs/<attention>-<backbone>-seed<s>)')
     .option('--config <file>', 'YAML or JSON settings; flags override them')
     .option('--resume', 'continue the run in --out from its last checkpoint')
-    .option('--force', 'overwrite a non-empty --out');
+    .option('--force', 'overwrite a non-empty --out')
+    .option('--json', "print summary.json's contents (and the run directory) as JSON at the end");
   addDisplayOptions(train)
     .addHelpText(
       'after',
       "\nExamples:\n  gsa train --data medmnist:pneumoniamnist.npz --backbone smallcnn --epochs 20 --out runs/pneumonia\n  gsa train --config train.yaml --seed 3 --resume\n  gsa train --data folder:data/synth --colormap gray --darker-is-important   # the paper's figures\n\nThe run directory gets attention-map.png/.svg/.npy (the SVG's colour bar is labelled with the map's\nmin and max) and report.html: the map before and after learning, and Grad-CAM of the first test images.\n",
     )
     .action(async (options: TrainFlags, command: Command) => {
-      const { config: configFile, resume, force, colormap, darkerIsImportant, ...flags } = options;
+      const {
+        config: configFile,
+        resume,
+        force,
+        colormap,
+        darkerIsImportant,
+        json,
+        ...flags
+      } = options;
       // Commander fills in --no-group-split's default; only a flag given by the user overrides the config file.
       if (command.getOptionValueSource('groupSplit') === 'default') delete flags.groupSplit;
       const config = await resolveTrainConfig(flags, configFile);
@@ -176,6 +185,10 @@ export async function main(argv: string[]): Promise<number> {
           `gsa: interrupted after epoch ${run.summary.epochs} of ${run.summary.epochsPlanned}; summary.json says "interrupted". Continue with the same command and --resume (--out ${config.out}).`,
         );
         exitCode = stoppedBy === 'SIGTERM' ? 143 : 130;
+      }
+      if (json) {
+        output.result(JSON.stringify({ run: config.out, ...run.summary }, null, 2));
+        return;
       }
       output.result(
         `${run.summary.status === 'interrupted' ? 'interrupted: ' : ''}test accuracy ${(run.summary.testAccuracy * 100).toFixed(2)}% (${config.attention}, ${config.backbone})` +
@@ -248,9 +261,14 @@ export async function main(argv: string[]): Promise<number> {
     .requiredOption('--run <dir>', 'a run directory')
     .requiredOption('--out <dir>', 'where the model goes')
     .option('--force', 'overwrite --out')
-    .action(async (options: { run: string; out: string; force?: boolean }) => {
+    .option('--json', 'print JSON instead of a sentence')
+    .action(async (options: { run: string; out: string; force?: boolean; json?: boolean }) => {
       const { exportModel } = await import('@gsa/pipeline/node');
       exportModel(options.run, options.out, options.force ?? false);
+      if (options.json) {
+        output.result(JSON.stringify({ run: options.run, model: options.out }, null, 2));
+        return;
+      }
       output.result(
         `model exported to ${options.out} (load it with tf.loadLayersModel after importing @gsa/attention)`,
       );
@@ -275,7 +293,8 @@ export async function main(argv: string[]): Promise<number> {
       new Option('--backend <name>', 'tfjs backend for --gradcam')
         .choices(BACKENDS)
         .default('auto'),
-    );
+    )
+    .option('--json', 'print the files written as JSON');
   addDisplayOptions(map)
     .addHelpText(
       'after',
@@ -298,7 +317,9 @@ export async function main(argv: string[]): Promise<number> {
         display: displayFrom(options),
         log: output.note,
       });
-      output.result(written.join('\n'));
+      output.result(
+        options.json ? JSON.stringify({ run: options.run, written }, null, 2) : written.join('\n'),
+      );
     });
 
   program
@@ -356,9 +377,15 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
     )
     .action(async (options: ExperimentFlags) => {
       if (!Number.isInteger(options.workers) || options.workers < 1)
-        throw new UsageError(`--workers expects a positive integer, got ${options.workers}.`);
+        throw new UsageError(
+          `--workers expects a positive integer, got ${options.workers}.`,
+          'Give how many local worker processes to start, e.g. --workers 2.',
+        );
       if (!Number.isInteger(options.attempts) || options.attempts < 1)
-        throw new UsageError(`--attempts expects a positive integer, got ${options.attempts}.`);
+        throw new UsageError(
+          `--attempts expects a positive integer, got ${options.attempts}.`,
+          'Give how often a cell may be tried, e.g. --attempts 2.',
+        );
       if (options.queue && options.workers !== 1)
         throw new UsageError(
           '--workers runs local processes; with --queue, start `gsa worker --queue URL` on each machine instead.',
@@ -503,11 +530,12 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
       'where the contact sheet goes (default: <dataset name>-contact-sheet.png here)',
     )
     .option('--no-sheet', 'write no contact sheet')
+    .option('--json', 'print JSON instead of text')
     .addHelpText(
       'after',
       '\nExamples:\n  gsa datasets inspect folder:data/synth\n  gsa datasets inspect "dicom:/data/xrays?labels=labels.csv" --sheet /tmp/xrays.png\n',
     )
-    .action(async (spec: string, options: { sheet?: string | boolean }) => {
+    .action(async (spec: string, options: { sheet?: string | boolean; json?: boolean }) => {
       // Decoding and the contact sheet are light: the plain JS backend starts at once.
       const { useBackend } = await import('@gsa/backends');
       await useBackend('cpu');
@@ -518,10 +546,16 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
           : typeof options.sheet === 'string'
             ? options.sheet
             : `${datasetLabel(spec.split('?')[0]!).replace(/[^A-Za-z0-9._-]+/g, '_')}-contact-sheet.png`;
-      output.result(await inspectDataset(spec, sheet));
+      const inspection = await inspectDataset(spec, sheet);
+      output.result(
+        options.json
+          ? JSON.stringify({ ...inspection, text: undefined }, null, 2)
+          : inspection.text,
+      );
     });
 
   addSourcesHelp(train);
+  train.addHelpText('after', () => backbonesHelp);
   addSourcesHelp(
     program.commands
       .find((command) => command.name() === 'datasets')
@@ -531,6 +565,7 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
     // Help lists the registered data sources: load the registry only when help is asked for.
     if (argv.some((arg) => arg === '--help' || arg === '-h' || arg === 'help')) {
       await loadSourcesHelp();
+      await loadBackbonesHelp();
     }
     await program.parseAsync(argv, { from: 'user' });
     return exitCode;
@@ -547,6 +582,7 @@ interface TrainFlags extends Record<string, unknown> {
 
 interface MapFlags {
   run: string;
+  json?: boolean;
   overlay?: string;
   gradcam?: string;
   layer?: string;
@@ -658,4 +694,20 @@ async function loadSourcesHelp(): Promise<void> {
 
 function addSourcesHelp(command: Command | undefined): void {
   command?.addHelpText('after', () => sourcesHelp);
+}
+
+let backbonesHelp = '';
+
+/** The backbones of @gsa/backbones' registry, by name, for `gsa train --help`. */
+async function loadBackbonesHelp(): Promise<void> {
+  const { listBackbones } = await import('@gsa/backbones');
+  const entries = listBackbones();
+  const width = Math.max(...entries.map((entry) => entry.name.length));
+  backbonesHelp = [
+    '\nBackbones (--backbone):',
+    ...entries.map(
+      (entry) =>
+        `  ${entry.name.padEnd(width)}  ${entry.displayName ?? entry.name}, ${entry.family}${entry.hasLocalAttention ? ', attention maps of its own' : ''}; pretrained input: ${entry.inputNormalization}`,
+    ),
+  ].join('\n');
 }

@@ -10,6 +10,8 @@ import {
   type PixelRepresentation,
 } from '@gsa/data';
 import {
+  CheckpointMismatchError,
+  TrainingDivergedError,
   trainTwoPhase,
   type AttentionSetup,
   type CheckpointStore,
@@ -59,8 +61,6 @@ export interface TrainingHooks {
   checkpoints?: { store: CheckpointStore; keep?: number; resume?: boolean };
   signal?: AbortSignal;
   log?: (message: string) => void;
-  /** Called once the inputs are known good, before the first epoch (e.g. to save config.json). */
-  beforeTraining?: () => void | Promise<void>;
 }
 
 /**
@@ -74,6 +74,12 @@ export async function trainOnSplit(
   settings: TrainingSettings,
   hooks: TrainingHooks = {},
 ): Promise<SplitTraining> {
+  if (set.classNames.length < 2) {
+    throw new PipelineError(
+      `${set.metadata.location ?? 'The data'} has ${set.classNames.length} class${set.classNames.length === 1 ? ` ('${set.classNames[0]}')` : 'es'}: a classifier needs at least two.`,
+      'Label the images with two or more classes (a labels.csv, or a folder per class).',
+    );
+  }
   const [height, width, channels] = [
     set.metadata.height,
     set.metadata.width,
@@ -149,7 +155,6 @@ export async function trainOnSplit(
               lambda: settings.lambda,
               ...(settings.mapLr ? { learningRate: settings.mapLr } : {}),
             };
-    await hooks.beforeTraining?.();
     const result = await trainTwoPhase({
       backbone,
       numClasses: set.classNames.length,
@@ -180,6 +185,22 @@ export async function trainOnSplit(
   } catch (error) {
     disposeAll(owned);
     backbone?.dispose();
+    if (error instanceof CheckpointMismatchError) {
+      throw new PipelineError(
+        error.message,
+        'Resume with the settings the run started with (its config.json), or start it over with --force.',
+        1,
+        { cause: error },
+      );
+    }
+    if (error instanceof TrainingDivergedError) {
+      throw new PipelineError(
+        error.message,
+        'Lower --lr or --lambda, or look for NaN in the images; the last good checkpoint is kept.',
+        1,
+        { cause: error },
+      );
+    }
     throw error;
   }
 }

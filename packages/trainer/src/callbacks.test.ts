@@ -66,6 +66,39 @@ describe('progressCallback', () => {
       '\r\x1b[2Kepoch 1/3 phase 1 [############------------] 1/2 loss 0.9000 ETA',
     );
   });
+
+  it('fits the live line to the terminal and redraws it a few times a second at most', async () => {
+    const { stream, text } = sink(true);
+    const narrow = Object.assign(stream, { columns: 40 });
+    const progress = progressCallback({ stream: narrow, live: true, redrawMs: 60_000 });
+    await progress.onTrainBegin?.(start);
+    const before = text().length;
+    for (let step = 1; step <= 5; step++) {
+      await progress.onStepEnd?.({ epoch: 1, phase: 1, step, steps: 5, loss: 0.5 });
+    }
+    const redraws = text().slice(before).split('\r\x1b[2K').filter(Boolean);
+    // The first step and the epoch's last: the three between fall inside the interval.
+    expect(redraws).toHaveLength(2);
+    for (const line of redraws) expect(line.length).toBeLessThan(40);
+    expect(redraws[0]).toMatch(/^epoch 1\/3 phase 1 \[.*…$/);
+  });
+
+  it("writes plain lines when TERM is 'dumb'", async () => {
+    const saved = { term: process.env.TERM, ci: process.env.CI };
+    process.env.TERM = 'dumb';
+    delete process.env.CI;
+    try {
+      const { stream, text } = sink(true);
+      const progress = progressCallback({ stream });
+      await progress.onTrainBegin?.(start);
+      await progress.onStepEnd?.({ epoch: 1, phase: 1, step: 1, steps: 2, loss: 0.9 });
+      expect(text()).not.toContain('\x1b[2K');
+    } finally {
+      if (saved.term === undefined) delete process.env.TERM;
+      else process.env.TERM = saved.term;
+      if (saved.ci !== undefined) process.env.CI = saved.ci;
+    }
+  });
 });
 
 describe('metricsJsonlWriter', () => {

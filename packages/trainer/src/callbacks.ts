@@ -1,13 +1,22 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { formatDuration } from './format-duration.js';
 import type { EpochMetrics, StepInfo, TrainingCallback, TrainingStartInfo } from './types.js';
 
 export interface ProgressOptions {
   /** Where to write; default process.stderr. */
   stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
-  /** Redraw a live bar (default: when the stream is a TTY and CI is unset). */
+  /** Redraw a live bar (default: when the stream is a TTY, CI is unset and TERM is not 'dumb'). */
   live?: boolean;
+  /** The fewest milliseconds between two redraws of the live bar. Default 250. */
+  redrawMs?: number;
+}
+
+/** `line` cut to the terminal's width (one column kept free so it never wraps and leaves debris). */
+function fitted(line: string, columns: number | undefined): string {
+  if (columns === undefined || columns < 10 || line.length < columns) return line;
+  return `${line.slice(0, columns - 2)}…`;
 }
 
 /**
@@ -16,7 +25,10 @@ export interface ProgressOptions {
  */
 export function progressCallback(options: ProgressOptions = {}): TrainingCallback {
   const stream = options.stream ?? process.stderr;
-  const live = options.live ?? (stream.isTTY === true && !process.env.CI);
+  const live =
+    options.live ?? (stream.isTTY === true && !process.env.CI && process.env.TERM !== 'dumb');
+  const redrawMs = options.redrawMs ?? 250;
+  let lastDraw = -Infinity;
   let start = 0;
   let info: TrainingStartInfo | undefined;
   let stepsDone = 0;
@@ -47,11 +59,18 @@ export function progressCallback(options: ProgressOptions = {}): TrainingCallbac
       lossSum += step.loss;
       lossCount += 1;
       if (!live || !info) return;
+      // A few redraws a second at most (and always the epoch's last step).
+      const now = performance.now();
+      if (now - lastDraw < redrawMs && step.step < step.steps) return;
+      lastDraw = now;
       const width = 24;
       const filled = Math.round((step.step / step.steps) * width);
       const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
       stream.write(
-        `\r\x1b[2Kepoch ${step.epoch}/${info.epochs} phase ${step.phase} [${bar}] ${step.step}/${step.steps} loss ${(lossSum / lossCount).toFixed(4)} ETA ${eta()}`,
+        `\r\x1b[2K${fitted(
+          `epoch ${step.epoch}/${info.epochs} phase ${step.phase} [${bar}] ${step.step}/${step.steps} loss ${(lossSum / lossCount).toFixed(4)} ETA ${eta()}`,
+          stream.columns,
+        )}`,
       );
     },
     onEpochEnd(metrics: EpochMetrics) {
@@ -69,14 +88,6 @@ export function progressCallback(options: ProgressOptions = {}): TrainingCallbac
       if (stopReason) stream.write(`Training stopped early: ${stopReason}\n`);
     },
   };
-}
-
-function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 /**

@@ -6,6 +6,7 @@ export {
   trainTwoPhase,
   mapWarmupSteps,
   TrainingDivergedError,
+  CheckpointMismatchError,
   type TwoPhaseOptions,
   type TwoPhaseResult,
   type MapValues,
@@ -28,6 +29,7 @@ export { trainStep, runEpoch, type EpochContext, type StepResult } from './epoch
 export type { Checkpoint, CheckpointStore, SavedArray } from './checkpoint-store.js';
 export { PyTorchAdam, type AdamOptions, type AdamState, type ParameterGroup } from './adam.js';
 export { earlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
+export { formatDuration } from './format-duration.js';
 export { deployableModel } from './deployable-model.js';
 export { settleBatchNormStatistics } from './settle-batch-norm.js';
 export type {

@@ -9,6 +9,7 @@ import { validate, type TwoPhaseOptions, type TwoPhaseResult } from './two-phase
 import type { TrainingControl } from './types.js';
 
 export {
+  CheckpointMismatchError,
   TrainingDivergedError,
   type AttentionSetup,
   type LabelledImages,

@@ -8,7 +8,7 @@ import type { MapStatistics } from '@gsa/attention';
 import type { PyTorchAdam } from './adam.js';
 import type { Checkpoint, SavedArray } from './checkpoint-store.js';
 import type { MapSource } from './map-source.js';
-import type { MapValues } from './two-phase-options.js';
+import { CheckpointMismatchError, type MapValues } from './two-phase-options.js';
 import type { EpochMetrics } from './types.js';
 
 /** What a state saves beside itself: the model's parts and the run's identity. */
@@ -108,10 +108,7 @@ export class TrainingState {
   restore(saved: Checkpoint, where: string): void {
     const { backbone, mapSource, optimizer, fingerprint, height, width } = this.parts;
     if (saved.fingerprint !== fingerprint) {
-      throw new Error(
-        `The checkpoint in ${where} was made by a run with other settings:\n  saved: ${saved.fingerprint}\n  now:   ${fingerprint}\n` +
-          'Resume with the same settings, or start a new run directory.',
-      );
+      throw new CheckpointMismatchError(where, saved.fingerprint, fingerprint);
     }
     restoreWeights(
       backbone.weights.map((weight) => weight.read() as tf.Variable),

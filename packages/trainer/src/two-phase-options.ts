@@ -115,6 +115,21 @@ export interface TwoPhaseResult {
   epochsRun: number;
 }
 
+/** A resume found a checkpoint made with other settings (both are in the message). */
+export class CheckpointMismatchError extends Error {
+  constructor(
+    readonly location: string,
+    readonly saved: string,
+    readonly current: string,
+  ) {
+    super(
+      `The checkpoint in ${location} was made by a run with other settings:\n  saved: ${saved}\n  now:   ${current}\n` +
+        'Resume with the same settings, or start a new run directory.',
+    );
+    this.name = 'CheckpointMismatchError';
+  }
+}
+
 /** Training produced a loss that is not a finite number. */
 export class TrainingDivergedError extends Error {
   constructor(

@@ -13,6 +13,7 @@ import {
   writeExperimentResults,
   type CellConfig,
 } from '@gsa/pipeline/node';
+import { formatDuration } from '@gsa/trainer';
 import type { Output } from '../output.js';
 
 const BIN = fileURLToPath(new URL('../../bin/gsa.js', import.meta.url));
@@ -62,6 +63,7 @@ export async function runExperiment(
     `gsa: ${keys.size} cells (${added} new, ${before.done} already done, ${before.failed} failed before); ledger ${path}`,
   );
 
+  const progress = experimentProgress();
   const controller = new AbortController();
   const onSignal = () => {
     output.note('gsa: stopping; unfinished cells stay pending (run the same command to resume).');
@@ -80,7 +82,7 @@ export async function runExperiment(
           queueUrl: options.queue,
           attempts: options.attempts,
           outDir: directory,
-          onProgress: (counts) => output.note(progressLine(counts)),
+          onProgress: (counts) => output.note(progress(counts)),
           log: output.note,
           signal: controller.signal,
         });
@@ -115,7 +117,7 @@ export async function runExperiment(
               String(options.attempts),
             ],
             maxAttempts: options.attempts,
-            onProgress: (counts) => output.note(progressLine(counts)),
+            onProgress: (counts) => output.note(progress(counts)),
             signal: controller.signal,
           });
         } catch (error) {
@@ -135,8 +137,26 @@ export async function runExperiment(
   return { directory, ...summary };
 }
 
-function progressLine(counts: Record<string, number>): string {
-  return `gsa: cells ${counts.done} done, ${counts.running} running, ${counts.pending} pending, ${counts.failed} failed`;
+/**
+ * A progress reporter for an experiment: cells done, running, pending and
+ * failed, and an ETA from the pace of the cells finished since it started.
+ */
+export function experimentProgress(
+  now: () => number = () => performance.now(),
+): (counts: Record<string, number>) => string {
+  const started = now();
+  let doneAtStart: number | undefined;
+  return (counts) => {
+    const done = counts.done ?? 0;
+    doneAtStart ??= done;
+    const finishedHere = done - doneAtStart;
+    const left = (counts.pending ?? 0) + (counts.running ?? 0);
+    const eta =
+      finishedHere > 0 && left > 0
+        ? `, ETA ${formatDuration(((now() - started) / 1000 / finishedHere) * left)}`
+        : '';
+    return `gsa: cells ${done} done, ${counts.running ?? 0} running, ${counts.pending ?? 0} pending, ${counts.failed ?? 0} failed${eta}`;
+  };
 }
 
 /** `gsa worker --ledger`: runs cells of a local experiment until none is left. */
@@ -258,7 +278,10 @@ export async function runQueueWorkerCommand(
   output: Output,
 ): Promise<void> {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1)
-    throw new UsageError(`--concurrency expects a positive integer, got ${options.concurrency}.`);
+    throw new UsageError(
+      `--concurrency expects a positive integer, got ${options.concurrency}.`,
+      'Give how many cells this worker runs at once, e.g. --concurrency 1.',
+    );
   const { runQueueWorker, redactUrl } = await import('@gsa/experiments');
   const controller = new AbortController();
   const stop = () => {

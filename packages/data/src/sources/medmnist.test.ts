@@ -7,7 +7,7 @@ import { DataError } from '../errors.js';
 import { isLazyImages, readImages } from '../images/image-set.js';
 import { DATA_DIR, cleanupScratch, hasSharedData, scratchDir } from '../test-helpers.fixture.js';
 import { loadMedMnist } from './medmnist.js';
-import { parseNpy } from '../npy/npy.js';
+import { encodeNpy, parseNpy } from '../npy/npy.js';
 import { readNpz } from '../npy/read-npz.js';
 
 const hasPneumonia = hasSharedData('pneumoniamnist.npz', 'the PneumoniaMNIST test');
@@ -188,6 +188,15 @@ describe('loadMedMnist', () => {
     });
     await expect(loadMedMnist(labelsTooHigh, { splits: ['train'] })).rejects.toThrow(
       /label 5, outside the 2 classes/,
+    );
+    const floats = new Float32Array(8).fill(0.5);
+    floats[5] = Number.POSITIVE_INFINITY;
+    const infinite = await writeNpz(directory, 'infinite.npz', {
+      train_images: encodeNpy(floats, [2, 2, 2]),
+      train_labels: npy('|u1', [2, 1], u8([0, 1])),
+    });
+    await expect(loadMedMnist(infinite, { splits: ['train'] })).rejects.toThrow(
+      /infinite\.npz:train_images holds Infinity in image 1: every pixel must be a finite number/,
     );
   });
 });

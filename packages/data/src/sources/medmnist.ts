@@ -130,6 +130,17 @@ export async function loadMedMnist(file: string, options: MedMnistOptions = {}):
         where,
       );
     }
+    const pixels = part.images.data;
+    if (pixels instanceof Float32Array || pixels instanceof Float64Array) {
+      const bad = pixels.findIndex((value) => !Number.isFinite(value));
+      if (bad >= 0) {
+        const perImage = pixels.length / Math.max(1, dims[0]!);
+        throw new DataError(
+          `${where} holds ${pixels[bad]} in image ${Math.floor(bad / perImage)}: every pixel must be a finite number; clean the array (e.g. numpy.nan_to_num) before training`,
+          where,
+        );
+      }
+    }
     const labelDims = part.labels.shape;
     if (
       labelDims[0] !== dims[0] ||

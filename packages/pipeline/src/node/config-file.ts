@@ -19,10 +19,14 @@ export function readConfigFile(path: string): Record<string, unknown> {
   } catch (error) {
     throw new UsageError(
       `The config file ${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`,
+      'Fix the file: one `key: value` per line, the keys of `gsa train --help` in camelCase.',
     );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new UsageError(`The config file ${path} must hold a mapping of settings (key: value).`);
+    throw new UsageError(
+      `The config file ${path} must hold a mapping of settings (key: value).`,
+      'Write one `key: value` per line (e.g. `epochs: 30`), the keys of `gsa train --help` in camelCase.',
+    );
   }
   return value as Record<string, unknown>;
 }

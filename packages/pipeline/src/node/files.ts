@@ -32,6 +32,7 @@ export function writeError(path: string, error: unknown): PipelineError {
     EACCES: 'Choose an --out directory you can write to.',
     EROFS: 'The file system is read-only: choose another --out.',
     ENOTDIR: 'A file stands where a directory is needed: choose another --out.',
+    EEXIST: 'A file stands where the directory should be: choose another --out, or move the file.',
   };
   return new PipelineError(
     `Cannot write ${path}: ${(error as Error).message}`,

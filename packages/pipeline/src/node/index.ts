@@ -24,7 +24,7 @@ export {
 } from './model-files.js';
 export { prepareRunDirectory, writeFileAtomic, writeJsonAtomic, writeError } from './files.js';
 export { lockRunDirectory, RUN_LOCK_FILE, type RunLock, type RunLockHolder } from './run-lock.js';
-export { inspectDataset, describeImageSet } from './inspect.js';
+export { inspectDataset, describeImageSet, type DatasetInspection } from './inspect.js';
 export { runDemo, type DemoOptions, type DemoResult, type DemoRun } from './demo.js';
 export { PIPELINE_VERSION } from './version.js';
 export { runProtocolCell, releaseCachedData, type CellResult } from './protocol/cell.js';

@@ -3,17 +3,62 @@ import * as tf from '@tensorflow/tfjs-core';
 import { writeContactSheet } from './contact-sheet.js';
 import { loadRunData } from './load-data.js';
 
+/** What `gsa datasets inspect` finds in a data SPEC (its --json). */
+export interface DatasetInspection {
+  spec: string;
+  /** The loader that read it ('folder', 'medmnist', 'dicom', ...). */
+  source: string;
+  images: number;
+  /** [height, width, channels] of every image. */
+  shape: [number, number, number];
+  /** Images per class, in label order. */
+  classes: Record<string, number>;
+  /** Images per split of the data's own split column, when it has one. */
+  splits?: Record<string, number>;
+  /** Distinct groups (patients, subjects), when the data has them. */
+  groups?: number;
+  /** What the loader reports besides (DICOM and NIfTI: modality, window, ...; no header identifier). */
+  details?: Readonly<Record<string, unknown>>;
+  /** The contact sheet PNG written, if any. */
+  contactSheet?: string;
+  /** The same as text, as `gsa datasets inspect` prints it. */
+  text: string;
+}
+
 /**
- * A text summary of a data SPEC (counts per class, image size, whether every
- * image has it) and, unless `sheet` is false, a contact sheet PNG.
+ * What a data SPEC holds (counts per class, image size, splits, groups, the
+ * medical sources' details) and, unless `sheet` is false, a contact sheet PNG.
  */
-export async function inspectDataset(spec: string, sheet: string | false): Promise<string> {
+export async function inspectDataset(
+  spec: string,
+  sheet: string | false,
+): Promise<DatasetInspection> {
   const set = await loadRunData(spec, undefined, false);
   try {
-    const text = describeImageSet(spec, set);
-    if (sheet === false) return text;
-    await writeContactSheet(set, sheet);
-    return `${text}\n  contact sheet (a row per class, in the order above): ${sheet}`;
+    const counted = classCounts(set);
+    const { source, height, width, channels, details } = set.metadata;
+    let splits: Record<string, number> | undefined;
+    if (set.splits) {
+      splits = {};
+      for (const split of set.splits) splits[split] = (splits[split] ?? 0) + 1;
+    }
+    let text = describeImageSet(spec, set);
+    if (sheet !== false) {
+      await writeContactSheet(set, sheet);
+      text += `\n  contact sheet (a row per class, in the order above): ${sheet}`;
+    }
+    return {
+      spec,
+      source,
+      images: imageCount(set),
+      shape: [height, width, channels],
+      classes: Object.fromEntries(set.classNames.map((name, index) => [name, counted[index]!])),
+      ...(splits ? { splits } : {}),
+      ...(set.groups ? { groups: new Set(set.groups).size } : {}),
+      ...(details ? { details } : {}),
+      ...(sheet === false ? {} : { contactSheet: sheet }),
+      text,
+    };
   } finally {
     if (set.images instanceof tf.Tensor) set.images.dispose();
   }

@@ -125,20 +125,24 @@ async function trainLocked(
         resume: options.resume ?? false,
       },
       callbacks: [
+        {
+          // After a resume's checkpoint was accepted, before the first epoch: only now
+          // may the run's files change (a refused resume leaves them as they were).
+          onTrainBegin: () => {
+            trainingStarted = true;
+            writeJsonAtomic(join(config.out, 'config.json'), {
+              ...config,
+              gsaVersion: PIPELINE_VERSION,
+            });
+            writeJsonAtomic(join(config.out, 'split.json'), splitRecord(set, split, splitSettings));
+          },
+          onEpochEnd: (metrics) => void (epochsDone = metrics.epoch),
+        },
         ...(options.progress ? [progressCallback()] : []),
         metricsJsonlWriter(join(config.out, 'metrics.jsonl')),
-        { onEpochEnd: (metrics) => void (epochsDone = metrics.epoch) },
       ],
       ...(options.signal ? { signal: options.signal } : {}),
       log,
-      beforeTraining: () => {
-        trainingStarted = true;
-        writeJsonAtomic(join(config.out, 'config.json'), {
-          ...config,
-          gsaVersion: PIPELINE_VERSION,
-        });
-        writeJsonAtomic(join(config.out, 'split.json'), splitRecord(set, split, splitSettings));
-      },
     });
   } catch (error) {
     if (set.images instanceof tf.Tensor) set.images.dispose();
