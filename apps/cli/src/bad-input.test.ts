@@ -398,3 +398,38 @@ describe('every bad input gets one clear error and changes nothing', () => {
     expect(contents(scratch)).toEqual(before);
   });
 });
+
+/** A 64 KiB tmpfs (root only: elsewhere the case is skipped with a message). */
+function smallDisk(): string | undefined {
+  const mountPoint = mkdtempSync(join(tmpdir(), 'gsa-full-disk-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mountPoint], {
+    encoding: 'utf8',
+  });
+  if (mounted.status === 0) return mountPoint;
+  rmSync(mountPoint, { recursive: true, force: true });
+  console.warn(
+    `skipping the full-disk case: cannot mount a small tmpfs here (${(mounted.stderr || String(mounted.error)).trim()})`,
+  );
+  return undefined;
+}
+
+describe('a full disk', () => {
+  const disk = smallDisk();
+  afterAll(() => {
+    if (disk === undefined) return;
+    spawnSync('umount', [disk]);
+    rmSync(disk, { recursive: true, force: true });
+  });
+
+  (disk ? it : it.skip)(
+    'stops with the error, says the disk is full, and keeps what was there',
+    () => {
+      const before = contents(scratch);
+      const result = gsa(train('--data', `folder:${path('good')}`, '--out', join(disk!, 'run')));
+      expect(result.status).toBe(1);
+      expect(result.stderr).toMatch(/ENOSPC/);
+      expect(result.stderr).toMatch(/hint: The disk holding .*run is full: free some space/);
+      expect(contents(scratch)).toEqual(before);
+    },
+  );
+});

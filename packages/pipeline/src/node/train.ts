@@ -62,9 +62,27 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
   try {
     if (options.resume) refuseFinishedRun(config);
     return await trainLocked(config, options, definition, log);
+  } catch (error) {
+    throw diskFull(error, config.out) ?? error;
   } finally {
     lock.release();
   }
+}
+
+/** A full disk (or quota), anywhere in the error's causes, as an error that says what to do. */
+function diskFull(error: unknown, out: string): PipelineError | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT' || /\bENOSPC\b/.test(cause.message)) {
+      return new PipelineError(
+        (error as Error).message,
+        `The disk holding ${out} is full: free some space (or choose another --out), then continue with --resume; the last finished checkpoint is intact.`,
+        1,
+        { cause: error },
+      );
+    }
+  }
+  return undefined;
 }
 
 /**
