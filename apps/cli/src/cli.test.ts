@@ -527,6 +527,54 @@ describe('gsa', () => {
     expect(directoryContents(run)).toEqual(before);
   });
 
+  it('exits at once on a second Ctrl-C, leaving no half-written file', async () => {
+    const run = join(scratch, 'twice');
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        'train',
+        '--data',
+        `folder:${data}`,
+        '--epochs',
+        '30',
+        '--batch',
+        '8',
+        '--channels',
+        '4',
+        '--backend',
+        'wasm',
+        '--out',
+        run,
+      ],
+      { env },
+    );
+    let text = '';
+    const exited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (/epoch 1\/30/.test(text)) resolve();
+      });
+      child.on('exit', () => reject(new Error(`the run ended early:\n${text}`)));
+    });
+    child.kill('SIGINT');
+    // The second only once the first was heard (signals sent together arrive as one).
+    await new Promise<void>((resolve) => {
+      const check = () => (text.includes('Ctrl-C again') ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(text).toContain('stopped at once; continue with --resume');
+    // Every file was written whole or not at all: no temporary names are left.
+    const names = Object.keys(directoryContents(run));
+    expect(names.filter((name) => /\.tmp|\.[0-9]+$|tmp-/.test(name))).toEqual([]);
+    expect(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).epochs).toBe(30);
+  });
+
   it.each([
     [
       ['train', '--data', 'folder:/nonexistent/gsa-data', '--out', 'x'],

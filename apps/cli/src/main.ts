@@ -146,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
   addDisplayOptions(train)
     .addHelpText(
       'after',
-      "\nExamples:\n  gsa train --data medmnist:pneumoniamnist.npz --backbone smallcnn --epochs 20 --out runs/pneumonia\n  gsa train --config train.yaml --seed 3 --resume\n  gsa train --data folder:data/synth --colormap gray --darker-is-important   # the paper's figures\n\nThe run directory gets attention-map.png/.svg/.npy (the SVG's colour bar is labelled with the map's\nmin and max) and report.html: the map before and after learning, and Grad-CAM of the first test images.\n",
+      '\nExamples:\n  gsa train --data medmnist:pneumoniamnist.npz --backbone smallcnn --epochs 20 --out runs/pneumonia\n  gsa train --config train.yaml --seed 3 --resume\n  gsa train --data folder:data/synth --colormap gray --darker-is-important   # the paper\'s figures\n\nThe run directory gets attention-map.png/.svg/.npy (the SVG\'s colour bar is labelled with the map\'s\nmin and max) and report.html: the map before and after learning, and Grad-CAM of the first test images.\n\nThe run directory has one owner: .gsa-lock names the process training it, and a second gsa train\non it is refused. summary.json\'s "status" is "completed", "interrupted" (Ctrl-C or SIGTERM: exit 130\nor 143; continue with --resume) or "failed" (with the error). split.json lists the held-out images.\n',
     )
     .action(async (options: TrainFlags, command: Command) => {
       const {

@@ -25,6 +25,9 @@ export async function saveModelToDirectory(
     dirname(directory),
     `.${basename(directory)}.tmp-${process.pid}-${++temporaries}-${randomBytes(4).toString('hex')}`,
   );
+  // A process that exits mid-save (a second Ctrl-C) leaves no half model behind.
+  const cleanUp = (): void => rmSync(temporary, { recursive: true, force: true });
+  process.once('exit', cleanUp);
   try {
     mkdirSync(dirname(temporary), { recursive: true });
     // Not recursive: an existing folder of that name is an error, never shared.
@@ -33,8 +36,10 @@ export async function saveModelToDirectory(
     rmSync(directory, { recursive: true, force: true });
     renameSync(temporary, directory);
   } catch (error) {
-    rmSync(temporary, { recursive: true, force: true });
+    cleanUp();
     throw error instanceof PipelineError ? error : writeError(directory, error);
+  } finally {
+    process.removeListener('exit', cleanUp);
   }
 }
 
