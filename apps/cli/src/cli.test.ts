@@ -527,6 +527,14 @@ describe('gsa', () => {
     expect(directoryContents(run)).toEqual(before);
   });
 
+  it('writes the synthetic dataset and says what it wrote as JSON', () => {
+    const out = join(scratch, 'synth-json');
+    const result = gsa('datasets', 'synth', '--out', out, '--count', '8', '--size', '16', '--json');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ directory: out, count: 8 });
+    expect(existsSync(join(out, 'labels.csv'))).toBe(true);
+  });
+
   it('exits at once on a second Ctrl-C, leaving no half-written file', async () => {
     const run = join(scratch, 'twice');
     const child = spawn(

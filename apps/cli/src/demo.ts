@@ -10,6 +10,7 @@ export interface DemoFlags {
   size?: number;
   count?: number;
   force?: boolean;
+  json?: boolean;
 }
 
 const percent = (fraction: number) => `${(fraction * 100).toFixed(1)}%`;
@@ -29,6 +30,10 @@ export async function runDemoCommand(flags: DemoFlags, output: Output): Promise<
     log: output.note,
     progress: !output.quiet,
   });
+  if (flags.json) {
+    output.result(JSON.stringify(result, null, 2));
+    return;
+  }
   const { vanilla, global, lastEpochs } = result;
   output.result(
     [

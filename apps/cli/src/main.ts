@@ -72,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--size <px>', 'image side', numberFlag('size'))
     .option('--count <n>', 'images to generate', numberFlag('count'))
     .option('--force', 'overwrite an existing --out')
+    .option('--json', 'print the comparison as JSON')
     .addHelpText('after', '\nExample:\n  gsa demo --out /tmp/gsa-demo\n')
     .action(async (options: DemoFlags) => {
       const { runDemoCommand } = await import('./demo.js');
@@ -345,6 +346,7 @@ export async function main(argv: string[]): Promise<number> {
         .choices(BACKENDS)
         .default('auto'),
     )
+    .option('--json', 'print the outcome (directory, cells done and failed, files written) as JSON')
     .addHelpText(
       'after',
       `
@@ -404,8 +406,11 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
         },
         output,
       );
-      output.result(readFileSync(join(result.directory, 'results.md'), 'utf8').trimEnd());
-      output.result(`\nresults in ${result.directory}`);
+      if (options.json) output.result(JSON.stringify(result, null, 2));
+      else {
+        output.result(readFileSync(join(result.directory, 'results.md'), 'utf8').trimEnd());
+        output.result(`\nresults in ${result.directory}`);
+      }
       if (result.failed > 0)
         throw new PipelineError(
           `${result.failed} cell(s) failed; their errors are in results.md.`,
@@ -506,13 +511,16 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
     .option('--difficulty <d>', '0 (easy) to 1 (hard), default 0.5', numberFlag('difficulty'))
     .option('--seed <s>', 'seed (default 0)', numberFlag('seed'))
     .option('--force', 'overwrite a non-empty --out')
+    .option('--json', 'print what was written as JSON')
     .action(async (options: SynthFlags) => {
       const { writeSyntheticDataset } = await import('@gsa/data/node');
-      const { out, force, ...rest } = options;
+      const { out, force, json, ...rest } = options;
       try {
         const written = await writeSyntheticDataset(out, { ...rest, overwrite: force ?? false });
         output.result(
-          `${written.count} images, labels.csv and mask.png written to ${written.directory}`,
+          json
+            ? JSON.stringify(written, null, 2)
+            : `${written.count} images, labels.csv and mask.png written to ${written.directory}`,
         );
       } catch (error) {
         throw new PipelineError(
@@ -593,6 +601,7 @@ interface MapFlags {
 
 interface ExperimentFlags {
   config: string;
+  json?: boolean;
   out?: string;
   workers: number;
   queue?: string;
@@ -617,6 +626,7 @@ export interface ResultsFlags {
 
 interface SynthFlags {
   out: string;
+  json?: boolean;
   count?: number;
   size?: number;
   classes?: number;
