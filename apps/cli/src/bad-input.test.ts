@@ -2,50 +2,18 @@
 // clear error that names the file or value and what to do, a non-zero exit,
 // and no change to any file that was there before.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { zipSync } from 'fflate';
 import { encodeNpy } from '@gsa/data';
 import { encodePng } from '@gsa/viz/node';
+import { directoryContents, runGsa } from './cli-test-support.fixture.js';
 
-const bin = fileURLToPath(new URL('../bin/gsa.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'gsa-bad-input-'));
-const env = { ...process.env, CI: 'true' };
-
-function gsa(args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env,
-    timeout: 240_000,
-    cwd: scratch,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
+const gsa = (args: readonly string[]) => runGsa(args, scratch);
 /** Every file under `root` with a hash of its bytes. */
-function contents(root: string): Record<string, string> {
-  const found: Record<string, string> = {};
-  const visit = (directory: string): void => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else found[path] = createHash('sha256').update(readFileSync(path)).digest('hex');
-    }
-  };
-  visit(root);
-  return found;
-}
+const contents = directoryContents;
 
 const path = (...parts: string[]) => join(scratch, ...parts);
 

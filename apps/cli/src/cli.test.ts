@@ -1,38 +1,19 @@
-import { createHash } from 'node:crypto';
 // End-to-end: the real `gsa` binary (bin/gsa.js over dist/) as a child process, on small data.
 import type { MapStatistics } from '@gsa/attention';
 import { spawn, spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { dataFixture } from '@gsa/data/testing';
 import { ExperimentLedger } from '@gsa/experiments';
 import { colormapTable } from '@gsa/viz';
 import { decodePng } from '@gsa/viz/node';
 import { describeInChromium, expectReportRendersCleanly } from '@gsa/tooling/chromium';
+import { bin, directoryContents, env, runGsa, startGsa } from './cli-test-support.fixture.js';
 
-const bin = fileURLToPath(new URL('../bin/gsa.js', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'gsa-cli-'));
 const data = join(scratch, 'data');
-const env = { ...process.env, CI: 'true' };
-
-function gsa(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env,
-    timeout: 240_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const gsa = (...args: string[]) => runGsa(args);
 
 const tinyTrain = (out: string, ...extra: string[]) =>
   gsa(
@@ -477,18 +458,8 @@ describe('gsa', () => {
       '--out',
       run,
     ];
-    const child = spawn(process.execPath, [bin, ...args], { env });
-    let text = '';
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
-    );
-    await new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        if (/epoch 1\/30/.test(text)) resolve();
-      });
-      child.on('exit', () => reject(new Error(`the first run ended early:\n${text}`)));
-    });
+    const first = await startGsa(args, /epoch 1\/30/);
+    const { child, exited } = first;
     // A second process on the same directory is refused, naming the first; nothing of the run changes.
     const second = gsa(...args, '--resume');
     expect(second.status).toBe(1);
@@ -497,7 +468,9 @@ describe('gsa', () => {
     );
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(text).toMatch(/interrupted after epoch \d+ of 30; summary.json says "interrupted"/);
+    expect(first.text()).toMatch(
+      /interrupted after epoch \d+ of 30; summary.json says "interrupted"/,
+    );
     const interrupted = JSON.parse(readFileSync(join(run, 'summary.json'), 'utf8')) as {
       status: string;
       epochs: number;
@@ -537,10 +510,8 @@ describe('gsa', () => {
 
   it('exits at once on a second Ctrl-C, leaving no half-written file', async () => {
     const run = join(scratch, 'twice');
-    const child = spawn(
-      process.execPath,
+    const running = await startGsa(
       [
-        bin,
         'train',
         '--data',
         `folder:${data}`,
@@ -555,28 +526,14 @@ describe('gsa', () => {
         '--out',
         run,
       ],
-      { env },
+      /epoch 1\/30/,
     );
-    let text = '';
-    const exited = new Promise<number | null>((resolve) =>
-      child.on('exit', (code) => resolve(code)),
-    );
-    await new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        text += chunk.toString();
-        if (/epoch 1\/30/.test(text)) resolve();
-      });
-      child.on('exit', () => reject(new Error(`the run ended early:\n${text}`)));
-    });
-    child.kill('SIGINT');
+    running.child.kill('SIGINT');
     // The second only once the first was heard (signals sent together arrive as one).
-    await new Promise<void>((resolve) => {
-      const check = () => (text.includes('Ctrl-C again') ? resolve() : setTimeout(check, 20));
-      check();
-    });
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
-    expect(text).toContain('stopped at once; continue with --resume');
+    await running.waitFor('Ctrl-C again');
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(130);
+    expect(running.text()).toContain('stopped at once; continue with --resume');
     // Every file was written whole or not at all: no temporary names are left.
     const names = Object.keys(directoryContents(run));
     expect(names.filter((name) => /\.tmp|\.[0-9]+$|tmp-/.test(name))).toEqual([]);
@@ -880,21 +837,4 @@ function readdir(path: string): string[] {
   return existsSync(path)
     ? spawnSync('ls', [path], { encoding: 'utf8' }).stdout.trim().split('\n')
     : [];
-}
-
-/** Every file under `root` with a hash of its bytes: equal before and after means untouched. */
-function directoryContents(root: string): Record<string, string> {
-  const contents: Record<string, string> = {};
-  const visit = (directory: string): void => {
-    for (const entry of readdirSync(directory, { withFileTypes: true })) {
-      const path = join(directory, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else
-        contents[path.slice(root.length)] = createHash('sha256')
-          .update(readFileSync(path))
-          .digest('hex');
-    }
-  };
-  visit(root);
-  return contents;
 }
