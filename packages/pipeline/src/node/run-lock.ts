@@ -5,6 +5,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '@gsa/experiments';
 import { PipelineError } from '../errors.js';
 
 /** The lock file inside a run directory. */
@@ -24,16 +25,6 @@ export interface RunLock {
   readonly path: string;
   /** Releases the lock (once; later calls do nothing). */
   release(): void;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readHolder(path: string): RunLockHolder | undefined {
@@ -69,7 +60,7 @@ export function lockRunDirectory(
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = readHolder(path);
-      if (holder && holder.host === me.host && !alive(holder.pid)) {
+      if (holder && holder.host === me.host && !processAlive(holder.pid)) {
         log(
           `gsa: taking over ${directory}: its lock was left by process ${holder.pid} (${holder.purpose}, since ${holder.started}), which no longer runs.`,
         );
@@ -116,5 +107,5 @@ export function lockRunDirectory(
 export function runDirectoryHolder(directory: string): RunLockHolder | undefined {
   const holder = readHolder(join(directory, RUN_LOCK_FILE));
   if (!holder) return undefined;
-  return holder.host === hostname() && !alive(holder.pid) ? undefined : holder;
+  return holder.host === hostname() && !processAlive(holder.pid) ? undefined : holder;
 }
