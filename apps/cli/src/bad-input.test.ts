@@ -90,6 +90,7 @@ beforeAll(() => {
   writeFileSync(path('bad.yaml'), 'data: [unclosed\n  lr: 0.1');
   writeFileSync(path('unknown-key.yaml'), `data: folder:${path('good')}\nlearningrate: 0.1\n`);
   writeFileSync(path('list.yaml'), '- a\n- b\n');
+  writeFileSync(path('old-key.yaml'), `data: folder:${path('good')}\nlr: 0.1\n`);
   // A file where a run directory should be; a run directory held by a live process (this one).
   writeFileSync(path('a-file'), 'x');
   mkdirSync(path('locked-run'));
@@ -264,13 +265,31 @@ const CASES: [string, () => string[], number, RegExp][] = [
     'a negative learning rate',
     () => train('--data', good(), '--lr', '-1', '--out', path('r21')),
     2,
-    /lr: /,
+    /learningRate: /,
+  ],
+  [
+    'a config file with a key of gsa 0.x',
+    () => train('--config', path('old-key.yaml'), '--out', path('r27')),
+    2,
+    /The setting 'lr' is now called 'learningRate'[^]*hint: Rename it in the config or grid file/,
+  ],
+  [
+    'one setting given by its flag and its alias',
+    () => train('--data', good(), '--lr', '0.1', '--learning-rate', '0.2', '--out', path('r28')),
+    2,
+    /--lr and --learning-rate are the same setting/,
+  ],
+  [
+    'a map learning-rate rule that does not exist',
+    () => train('--data', good(), '--map-learning-rate', 'fast', '--out', path('r29')),
+    2,
+    /--map-learning-rate expects a positive number or a rule \(inputFanIn \| uniformFanIn \| backbone \| inverseSqrt\), got 'fast'/,
   ],
   [
     'a batch of zero',
     () => train('--data', good(), '--batch', '0', '--out', path('r22')),
     2,
-    /batch: /,
+    /batchSize: /,
   ],
   [
     'a test fraction above 1',
@@ -294,7 +313,7 @@ const CASES: [string, () => string[], number, RegExp][] = [
     'a cut-off after the last epoch',
     () => train('--data', good(), '--cutoff', '5', '--out', path('r26')),
     2,
-    /--cutoff 5 is after the last epoch/,
+    /--cutoff-epoch 5 is after the last epoch/,
   ],
   [
     'a killed run resumed with other settings',

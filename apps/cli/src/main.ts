@@ -4,7 +4,17 @@ import type { MapDisplay } from '@gsa/pipeline/node';
 import type { BackendChoice } from '@gsa/backends';
 import { createOutput, type Output } from './output.js';
 import { VERSION } from './version.js';
-import { BACKEND_CHOICES, numberFlag, rankFlag, resolveTrainConfig } from './config.js';
+import {
+  BACKEND_CHOICES,
+  FLAG_ALIASES,
+  MAP_INITIALIZATIONS,
+  MAP_RULES,
+  mapRateFlag,
+  numberFlag,
+  rankFlag,
+  resolveTrainConfig,
+  takeFlagAliases,
+} from './config.js';
 import type { DemoFlags } from './demo.js';
 import type { ColormapName } from '@gsa/viz';
 
@@ -92,9 +102,9 @@ export async function main(argv: string[]): Promise<number> {
     .option('--size <px>', 'resize images to PX x PX (INTER_AREA)', numberFlag('size'))
     .option('--epochs <n>', 'training epochs (default 30)', numberFlag('epochs'))
     .option(
-      '--cutoff <e>',
-      'E: the map is frozen after this epoch (default 24% of the epochs, as the paper)',
-      numberFlag('cutoff'),
+      '--cutoff-epoch <e>',
+      'E: the map is frozen after this epoch (default 24% of the epochs, as the paper; alias --cutoff)',
+      numberFlag('cutoff-epoch'),
     )
     .option('--channels <k>', 'K, the pixel CNN width (default 32)', numberFlag('channels'))
     .option(
@@ -108,16 +118,27 @@ export async function main(argv: string[]): Promise<number> {
       numberFlag('weight-decay'),
     )
     .option(
-      '--lr <lr>',
-      'Adam learning rate (default 1e-3; the paper used 1e-4 for 250 epochs)',
-      numberFlag('lr'),
+      '--learning-rate <lr>',
+      'Adam learning rate (default 1e-3; the paper used 1e-4 for 250 epochs; alias --lr)',
+      numberFlag('learning-rate'),
     )
     .option(
-      '--map-lr <lr>',
-      "the map's own learning rate: the L1 map's (default --lr), or every pixel-CNN weight's (default: the first kernel at --lr x min(1, 32/D), D = pixel-representation channels, the rest at --lr, warmed up over the first third of phase 1)",
-      numberFlag('map-lr'),
+      '--map-learning-rate <lr|rule>',
+      `the map's own learning rate (alias --map-lr): one rate (the L1 map's, default --learning-rate), or a per-weight rule of the pixel CNN: ${MAP_RULES} (default inputFanIn: the first kernel at --learning-rate x min(1, 32/D), D = pixel-representation channels, the rest at --learning-rate)`,
+      mapRateFlag,
     )
-    .option('--batch <b>', 'batch size (default 32)', numberFlag('batch'))
+    .option(
+      '--map-warmup-steps <n>',
+      "linear warm-up of the pixel CNN's rates (default: a third of phase 1; 0: none)",
+      numberFlag('map-warmup-steps'),
+    )
+    .addOption(
+      new Option(
+        '--map-initialization <how>',
+        "the pixel CNN's initial weights (default pytorch)",
+      ).choices(MAP_INITIALIZATIONS),
+    )
+    .option('--batch-size <b>', 'batch size (default 32; alias --batch)', numberFlag('batch-size'))
     .option(
       '--seed <s>',
       'fixes initialisation, shuffling and the split (default 0)',
@@ -127,6 +148,10 @@ export async function main(argv: string[]): Promise<number> {
       '--pixel-rank <r>',
       "'exact' (default) or r eigen-images (low-rank, memory independent of N)",
       rankFlag,
+    )
+    .option(
+      '--no-standardize-pixels',
+      'build the pixel representation from the raw intensities (default: each image standardised over its pixels)',
     )
     .option(
       '--test-fraction <f>',
@@ -144,6 +169,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--force', 'overwrite a non-empty --out')
     .option('--json', "print summary.json's contents (and the run directory) as JSON at the end");
+  for (const [alias, key] of Object.entries(FLAG_ALIASES))
+    train.addOption(
+      new Option(`--${alias} <value>`)
+        .hideHelp()
+        .argParser(key === 'mapLearningRate' ? mapRateFlag : numberFlag(alias)),
+    );
   addDisplayOptions(train)
     .addHelpText(
       'after',
@@ -159,8 +190,10 @@ export async function main(argv: string[]): Promise<number> {
         json,
         ...flags
       } = options;
-      // Commander fills in --no-group-split's default; only a flag given by the user overrides the config file.
-      if (command.getOptionValueSource('groupSplit') === 'default') delete flags.groupSplit;
+      // Commander fills in the --no-* flags' defaults; only a flag given by the user overrides the config file.
+      for (const key of ['groupSplit', 'standardizePixels'])
+        if (command.getOptionValueSource(key) === 'default') delete flags[key];
+      takeFlagAliases(flags);
       const config = await resolveTrainConfig(flags, configFile);
       const { train } = await import('@gsa/pipeline/node');
       const { useBackend, describeBackend } = await import('@gsa/backends');
@@ -356,7 +389,7 @@ A grid file holds the train settings in camelCase; a list means one cell per val
   attention: [none, l1, global]
   size: 64
   epochs: 100
-  cutoff: 25
+  cutoffEpoch: 25
   channels: [32, 64]
   lambda: [0.01, 0.001]
   seeds: [0, 1, 2]

@@ -14,7 +14,7 @@ backboneOptions:
   widths: [4, 8]
 YAML
 $gsa train --data "folder:$work/data" --config "$work/train.yaml" --attention global \
-  --channels 4 --epochs 2 --cutoff 1 --batch 16 --seed 0 --backend cpu --out "$work/run"
+  --channels 4 --epochs 2 --cutoff-epoch 1 --batch-size 16 --seed 0 --backend cpu --out "$work/run"
 rm -rf test/fixtures/model
 $gsa export --run "$work/run" --out test/fixtures/model
 cp "$work/data/$(ls "$work/data" | grep -m1 '\.png$' | grep -v mask)" test/fixtures/image.png

@@ -20,7 +20,7 @@ function escapeXml(text: string): string {
 export function curvesSvg(
   title: string,
   series: readonly Series[],
-  options: { epochs: number; cutoff?: number; domain?: [number, number] },
+  options: { epochs: number; cutoffEpoch?: number; domain?: [number, number] },
 ): string {
   const values = series.flatMap((line) => line.points.map(([, value]) => value));
   let [low, high] = options.domain ?? [Math.min(...values, 0), Math.max(...values, 1e-6)];
@@ -47,9 +47,9 @@ export function curvesSvg(
     })
     .join('');
   const cutoff =
-    options.cutoff !== undefined && options.cutoff < options.epochs
-      ? `<line x1="${x(options.cutoff + 0.5)}" x2="${x(options.cutoff + 0.5)}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="currentColor" stroke-dasharray="4 3" opacity="0.5"/>` +
-        `<text x="${x(options.cutoff + 0.5) + 3}" y="${MARGIN.top + 10}" font-size="10" fill="currentColor" opacity="0.7">map frozen</text>`
+    options.cutoffEpoch !== undefined && options.cutoffEpoch < options.epochs
+      ? `<line x1="${x(options.cutoffEpoch + 0.5)}" x2="${x(options.cutoffEpoch + 0.5)}" y1="${MARGIN.top}" y2="${HEIGHT - MARGIN.bottom}" stroke="currentColor" stroke-dasharray="4 3" opacity="0.5"/>` +
+        `<text x="${x(options.cutoffEpoch + 0.5) + 3}" y="${MARGIN.top + 10}" font-size="10" fill="currentColor" opacity="0.7">map frozen</text>`
       : '';
   const legend = series
     .map(

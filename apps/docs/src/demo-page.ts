@@ -33,9 +33,9 @@ function fields(search: URLSearchParams): Field[] {
     { name: 'difficulty', label: 'difficulty', value: '0.1', help: '0 easy to 1 hard' },
     { name: 'epochs', label: 'epochs', value: String(DEMO_SETTINGS.epochs), help: '' },
     {
-      name: 'cutoff',
+      name: 'cutoffEpoch',
       label: 'E (map frozen after)',
-      value: String(DEMO_SETTINGS.cutoff),
+      value: String(DEMO_SETTINGS.cutoffEpoch),
       help: '',
     },
     {
@@ -57,12 +57,12 @@ function fields(search: URLSearchParams): Field[] {
       help: 'weight of mean(|map|)',
     },
     {
-      name: 'lr',
+      name: 'learningRate',
       label: 'learning rate',
-      value: String(DEMO_SETTINGS.lr),
+      value: String(DEMO_SETTINGS.learningRate),
       help: 'Adam, PyTorch semantics',
     },
-    { name: 'batch', label: 'batch', value: String(DEMO_SETTINGS.batch), help: '' },
+    { name: 'batchSize', label: 'batch size', value: String(DEMO_SETTINGS.batchSize), help: '' },
     { name: 'seed', label: 'seed', value: String(DEMO_SETTINGS.seed), help: '' },
   ];
   for (const field of list) field.value = search.get(field.name) ?? field.value;
@@ -244,14 +244,14 @@ export function mountDemo(root: HTMLElement, options: { wasmPaths: string }): ()
       const epochs = positiveNumber(form, 'epochs');
       const settings = {
         epochs,
-        cutoff: positiveNumber(form, 'cutoff'),
+        cutoffEpoch: positiveNumber(form, 'cutoffEpoch'),
         widths: (form.elements.namedItem('widths') as HTMLInputElement).value
           .split(',')
           .map((width) => Number(width.trim())),
         channels: positiveNumber(form, 'channels'),
         lambda: positiveNumber(form, 'lambda', false),
-        lr: positiveNumber(form, 'lr', false),
-        batch: positiveNumber(form, 'batch'),
+        learningRate: positiveNumber(form, 'learningRate', false),
+        batchSize: positiveNumber(form, 'batchSize'),
         seed: positiveNumber(form, 'seed'),
       };
       if (settings.widths.some((width) => !Number.isInteger(width) || width < 1)) {
@@ -308,13 +308,13 @@ export function mountDemo(root: HTMLElement, options: { wasmPaths: string }): ()
           series((report) => report.metrics.trainLoss),
           {
             epochs: settings.epochs,
-            cutoff: settings.cutoff,
+            cutoffEpoch: settings.cutoffEpoch,
           },
         );
         accuracyChart.innerHTML = curvesSvg(
           'test accuracy',
           series((report) => report.metrics.evaluation?.accuracy),
-          { epochs: settings.epochs, cutoff: settings.cutoff, domain: [0, 1] },
+          { epochs: settings.epochs, cutoffEpoch: settings.cutoffEpoch, domain: [0, 1] },
         );
       };
       status.textContent = `Training vanilla and global attention on ${set.labels.length} images...`;
@@ -340,7 +340,7 @@ export function mountDemo(root: HTMLElement, options: { wasmPaths: string }): ()
               element(
                 'figcaption',
                 {},
-                `epoch ${epoch}${epoch > settings.cutoff ? ' (frozen)' : ''}${auc}`,
+                `epoch ${epoch}${epoch > settings.cutoffEpoch ? ' (frozen)' : ''}${auc}`,
               ),
             );
             filmstrip.append(frame);

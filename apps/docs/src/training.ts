@@ -21,14 +21,14 @@ export type RunName = 'vanilla' | 'global';
 export interface DemoSettings {
   epochs: number;
   /** E: the map is frozen after this epoch. */
-  cutoff: number;
+  cutoffEpoch: number;
   /** smallcnn's conv widths; it ends in global average pooling (position-blind). */
   widths: number[];
   /** K: the pixel CNN's width. */
   channels: number;
   lambda: number;
-  lr: number;
-  batch: number;
+  learningRate: number;
+  batchSize: number;
   seed: number;
 }
 
@@ -43,12 +43,12 @@ export function demoRunConfig(settings: DemoSettings, run: RunName): RunConfig {
     {
       ...demoRunSettings('browser:demo', attention, settings.epochs),
       backboneOptions: { widths: settings.widths },
-      lr: settings.lr,
-      batch: settings.batch,
+      learningRate: settings.learningRate,
+      batchSize: settings.batchSize,
       seed: settings.seed,
       ...(attention === 'global'
         ? {
-            cutoff: Math.min(settings.cutoff, settings.epochs),
+            cutoffEpoch: Math.min(settings.cutoffEpoch, settings.epochs),
             channels: settings.channels,
             lambda: settings.lambda,
           }
@@ -64,12 +64,12 @@ const defaults = resolveRunConfig(demoRunSettings('browser:demo', 'global'));
 /** `gsa demo`'s settings (the pipeline's), sized for a laptop's browser. */
 export const DEMO_SETTINGS: DemoSettings = {
   epochs: defaults.epochs,
-  cutoff: defaults.cutoff,
+  cutoffEpoch: defaults.cutoffEpoch,
   widths: [...DEMO_DEFAULTS.widths],
   channels: defaults.channels,
   lambda: defaults.lambda,
-  lr: defaults.lr,
-  batch: defaults.batch,
+  learningRate: defaults.learningRate,
+  batchSize: defaults.batchSize,
   seed: defaults.seed,
 };
 

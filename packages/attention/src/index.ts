@@ -20,6 +20,7 @@ export {
   kernelForLowRank,
   resolvePixelCnnOptions,
   type PixelCnnOptions,
+  PIXEL_CNN_INITIALIZATIONS,
   type PixelCnnInitialization,
   type ResolvedPixelCnnOptions,
   type PixelCnnWeights,

@@ -17,7 +17,9 @@ import {
  *   are PyTorch, so this keeps their starting point.
  * - `glorot`: the tfjs-layers / Keras default, Glorot-uniform kernel, zero bias.
  */
-export type PixelCnnInitialization = 'pytorch' | 'glorot';
+/** How the pixel CNN's weights start: PyTorch's default (uniform in +-1/sqrt(fan_in), with bias) or Glorot. */
+export const PIXEL_CNN_INITIALIZATIONS = ['pytorch', 'glorot'] as const;
+export type PixelCnnInitialization = (typeof PIXEL_CNN_INITIALIZATIONS)[number];
 
 export interface PixelCnnOptions {
   /** K: channels of each hidden conv. Default 32 (the paper tries 32-256). */

@@ -2,7 +2,8 @@
 // or JSON config file, an experiment grid's settings and the docs form are all
 // parsed into a RunConfig here, and nothing downstream re-validates it.
 import { z } from 'zod';
-import { ATTENTION_MODES } from '@gsa/attention';
+import { ATTENTION_MODES, PIXEL_CNN_INITIALIZATIONS } from '@gsa/attention';
+import { MAP_LEARNING_RATE_RULE_NAMES } from '@gsa/trainer';
 import { UsageError } from './errors.js';
 
 /** The fraction of epochs the map trains jointly by default (the paper's E = 24 of 100). */
@@ -18,19 +19,31 @@ export const RunConfigSchema = z
     size: z.number().int().min(8).optional(),
     epochs: z.number().int().min(1).default(30),
     /** E: the last epoch of phase 1 (joint training); the map is frozen after it. */
-    cutoff: z.number().int().min(0).optional(),
+    cutoffEpoch: z.number().int().min(0).optional(),
     /** Channels of the pixel CNN's hidden layers. */
     channels: z.number().int().min(1).default(32),
     /** The map's L1 weight in the loss. */
     lambda: z.number().min(0).default(0.01),
     weightDecay: z.number().min(0).default(1e-4),
     /** The backbone's learning rate (Adam). */
-    lr: z.number().positive().default(1e-3),
-    /** Overrides the map's per-weight default learning rates with one rate. */
-    mapLr: z.number().positive().optional(),
-    batch: z.number().int().min(1).default(32),
+    learningRate: z.number().positive().default(1e-3),
+    /**
+     * The map's learning rate: one rate for every pixel-CNN weight (the L1
+     * map's rate), or a per-weight rule of @gsa/trainer by name (global
+     * attention only). Default: the trainer's rule, `inputFanIn`.
+     */
+    mapLearningRate: z
+      .union([z.number().positive(), z.enum(MAP_LEARNING_RATE_RULE_NAMES)])
+      .optional(),
+    /** Linear warm-up of the pixel CNN's rates, in steps (0: none). Default: a third of phase 1. */
+    mapWarmupSteps: z.number().int().min(0).optional(),
+    /** How the pixel CNN's weights start. */
+    mapInitialization: z.enum(PIXEL_CNN_INITIALIZATIONS).default('pytorch'),
+    batchSize: z.number().int().min(1).default(32),
     seed: z.number().int().min(0).default(0),
     pixelRank: z.union([z.literal('exact'), z.number().int().min(1)]).default('exact'),
+    /** Standardise each image over its pixels before it enters P (the map study's fix; false: raw intensities). */
+    standardizePixels: z.boolean().default(true),
     pretrained: z.string().optional(),
     out: z.string().optional(),
     testFraction: z.number().gt(0).lt(1).default(0.2),
@@ -41,8 +54,16 @@ export const RunConfigSchema = z
   })
   .strict();
 
+/** Keys of gsa 0.x config files, renamed to the trainer's names (one vocabulary). */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  lr: 'learningRate',
+  batch: 'batchSize',
+  cutoff: 'cutoffEpoch',
+  mapLr: 'mapLearningRate',
+};
+
 /** A validated run configuration, defaults filled in. */
-export type RunConfig = z.infer<typeof RunConfigSchema> & { cutoff: number; out: string };
+export type RunConfig = z.infer<typeof RunConfigSchema> & { cutoffEpoch: number; out: string };
 
 /**
  * Validates settings (e.g. a config file's, then flags over them) against
@@ -55,10 +76,17 @@ export function resolveRunConfig<
   settings: Record<string, unknown>,
   schema: Schema = RunConfigSchema as unknown as Schema,
   hint = 'See `gsa train --help`.',
-): z.infer<Schema> & { cutoff: number; out: string } {
+): z.infer<Schema> & { cutoffEpoch: number; out: string } {
   const defined = Object.fromEntries(
     Object.entries(settings).filter(([, value]) => value !== undefined),
   );
+  for (const [old, renamed] of Object.entries(RENAMED_KEYS)) {
+    if (old in defined)
+      throw new UsageError(
+        `The setting '${old}' is now called '${renamed}'.`,
+        `Rename it in the config or grid file (the flags --${old.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} and --${renamed.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} both work).`,
+      );
+  }
   const parsed = schema.safeParse(defined);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
@@ -67,26 +95,32 @@ export function resolveRunConfig<
     throw new UsageError(`Invalid settings: ${problems.join('; ')}.`, hint);
   }
   const config = parsed.data;
-  const cutoff =
-    config.cutoff ??
+  const cutoffEpoch =
+    config.cutoffEpoch ??
     (config.attention === 'none'
       ? 0
       : Math.max(1, Math.round(config.epochs * DEFAULT_CUTOFF_FRACTION)));
-  if (cutoff > config.epochs) {
+  if (config.attention !== 'global' && typeof config.mapLearningRate === 'string') {
     throw new UsageError(
-      `--cutoff ${cutoff} is after the last epoch (--epochs ${config.epochs}).`,
+      `mapLearningRate '${config.mapLearningRate}' is a rule for the pixel CNN; --attention ${config.attention} has none.`,
+      config.attention === 'l1' ? 'Give the L1 map one rate, e.g. 0.01.' : 'Drop it.',
+    );
+  }
+  if (cutoffEpoch > config.epochs) {
+    throw new UsageError(
+      `--cutoff-epoch ${cutoffEpoch} is after the last epoch (--epochs ${config.epochs}).`,
       'The map is frozen after epoch E: choose E <= epochs.',
     );
   }
-  if (config.attention === 'none' && config.cutoff !== undefined && config.cutoff > 0) {
+  if (config.attention === 'none' && config.cutoffEpoch !== undefined && config.cutoffEpoch > 0) {
     throw new UsageError(
-      '--cutoff has no meaning with --attention none (there is no map to freeze).',
-      'Drop --cutoff, or choose --attention global or l1.',
+      '--cutoff-epoch has no meaning with --attention none (there is no map to freeze).',
+      'Drop --cutoff-epoch, or choose --attention global or l1.',
     );
   }
   return {
     ...config,
-    cutoff,
+    cutoffEpoch,
     out: config.out ?? `runs/${config.attention}-${config.backbone}-seed${config.seed}`,
   };
 }

@@ -5,7 +5,7 @@ export const DEMO_DEFAULTS = {
   size: 32,
   count: 240,
   epochs: 16,
-  cutoff: 6,
+  cutoffEpoch: 6,
   difficulty: 0.1,
   channels: 8,
   widths: [16, 32, 64],
@@ -28,10 +28,13 @@ export function demoRunSettings(
     attention,
     epochs,
     ...(attention === 'global'
-      ? { cutoff: Math.min(epochs, DEMO_DEFAULTS.cutoff), channels: DEMO_DEFAULTS.channels }
+      ? {
+          cutoffEpoch: Math.min(epochs, DEMO_DEFAULTS.cutoffEpoch),
+          channels: DEMO_DEFAULTS.channels,
+        }
       : {}),
-    lr: 3e-3,
-    batch: 16,
+    learningRate: 3e-3,
+    batchSize: 16,
     seed: 0,
   };
 }

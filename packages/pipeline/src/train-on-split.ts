@@ -27,15 +27,18 @@ export type TrainingSettings = Pick<
   | 'backbone'
   | 'attention'
   | 'epochs'
-  | 'cutoff'
+  | 'cutoffEpoch'
   | 'channels'
   | 'lambda'
   | 'weightDecay'
-  | 'lr'
-  | 'mapLr'
-  | 'batch'
+  | 'learningRate'
+  | 'mapLearningRate'
+  | 'batchSize'
   | 'seed'
+  | 'mapWarmupSteps'
+  | 'mapInitialization'
   | 'pixelRank'
+  | 'standardizePixels'
   | 'pretrained'
   | 'backboneOptions'
 >;
@@ -97,15 +100,24 @@ export async function trainOnSplit(
     if (settings.attention === 'global') {
       representation =
         settings.pixelRank === 'exact'
-          ? await pixelRepresentation(set, { train: split.train })
+          ? await pixelRepresentation(
+              set,
+              { train: split.train },
+              { standardize: settings.standardizePixels },
+            )
           : await lowRankPixelRepresentation(
               set,
               { train: split.train },
-              { rank: settings.pixelRank, seed: settings.seed },
+              {
+                rank: settings.pixelRank,
+                seed: settings.seed,
+                standardize: settings.standardizePixels,
+              },
             );
       owned.push(representation.pixels);
       hooks.log?.(
-        `gsa: pixel representation ${representation.kind}, ${representation.pixels.shape[3]} channels, each image standardised` +
+        `gsa: pixel representation ${representation.kind}, ${representation.pixels.shape[3]} channels` +
+          (representation.standardized ? ', each image standardised' : ', raw intensities') +
           (representation.kind === 'low-rank'
             ? ` (${(representation.explainedVariance * 100).toFixed(1)}% of the variance)`
             : ''),
@@ -143,17 +155,26 @@ export async function trainOnSplit(
               mode: 'l1',
               layer: new PixelWeightMap(),
               lambda: settings.lambda,
-              ...(settings.mapLr ? { learningRate: settings.mapLr } : {}),
+              // resolveRunConfig refuses a rule name without a pixel CNN.
+              ...(typeof settings.mapLearningRate === 'number'
+                ? { learningRate: settings.mapLearningRate }
+                : {}),
             }
           : {
               mode: 'global',
               layer: new GlobalSpatialAttention({
                 channels: settings.channels,
                 seed: settings.seed,
+                initialization: settings.mapInitialization,
               }),
               pixelRepresentation: representation!.pixels,
               lambda: settings.lambda,
-              ...(settings.mapLr ? { learningRate: settings.mapLr } : {}),
+              ...(settings.mapLearningRate === undefined
+                ? {}
+                : { learningRate: settings.mapLearningRate }),
+              ...(settings.mapWarmupSteps === undefined
+                ? {}
+                : { warmupSteps: settings.mapWarmupSteps }),
             };
     const result = await trainTwoPhase({
       backbone,
@@ -162,9 +183,9 @@ export async function trainOnSplit(
       evaluation: { images: evaluationImages, labels: evaluationLabels },
       attention,
       epochs: settings.epochs,
-      cutoffEpoch: settings.cutoff,
-      batchSize: settings.batch,
-      learningRate: settings.lr,
+      cutoffEpoch: settings.cutoffEpoch,
+      batchSize: settings.batchSize,
+      learningRate: settings.learningRate,
       weightDecay: settings.weightDecay,
       seed: settings.seed,
       ...(hooks.checkpoints ? { checkpoints: hooks.checkpoints } : {}),
@@ -196,7 +217,7 @@ export async function trainOnSplit(
     if (error instanceof TrainingDivergedError) {
       throw new PipelineError(
         error.message,
-        'Lower --lr or --lambda, or look for NaN in the images; the last good checkpoint is kept.',
+        'Lower --learning-rate or --lambda, or look for NaN in the images; the last good checkpoint is kept.',
         1,
         { cause: error },
       );

@@ -204,8 +204,8 @@ async function summarizeMap(
     if (problem) {
       context.log(
         `Warning: the map ends phase 1 ${problem}. Try a larger map learning rate ` +
-          '(attention.learningRate; --map-lr in gsa train), more phase-1 epochs ' +
-          '(cutoffEpoch; --cutoff) or a smaller lambda.',
+          '(attention.learningRate; --map-learning-rate in gsa train), more phase-1 epochs ' +
+          '(cutoffEpoch; --cutoff-epoch) or a smaller lambda.',
       );
     }
   }

@@ -16,6 +16,7 @@ export {
 export {
   mapLearningRates,
   MAP_LEARNING_RATE_RULES,
+  MAP_LEARNING_RATE_RULE_NAMES,
   DEFAULT_MAP_LEARNING_RATE_RULE,
   PIXEL_CNN_RATE_CHANNELS,
   type MapLearningRateRule,

@@ -61,11 +61,17 @@ export const MAP_LEARNING_RATE_RULES = {
 
 export type MapLearningRateRuleName = keyof typeof MAP_LEARNING_RATE_RULES;
 
+/** The rules' names, for option parsers (`--map-learning-rate inputFanIn`). */
+export const MAP_LEARNING_RATE_RULE_NAMES = Object.keys(MAP_LEARNING_RATE_RULES) as [
+  MapLearningRateRuleName,
+  ...MapLearningRateRuleName[],
+];
+
 export const DEFAULT_MAP_LEARNING_RATE_RULE: MapLearningRateRuleName = 'inputFanIn';
 
 /**
  * The learning rate of each pixel-CNN weight, in the layer's weight order.
- * `rate` is a fixed number for every weight (the `--map-lr` override), a rule's
+ * `rate` is a fixed number for every weight (the `--map-learning-rate` override), a rule's
  * name or a rule; absent, the default rule.
  */
 export function mapLearningRates(

@@ -323,7 +323,7 @@ describe('trainTwoPhase on cpu', () => {
     const warnings = messages.filter((message) => message.includes('undecided'));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
-      /^Warning: the map ends phase 1 undecided \(spread 0\.00, 0% of pixels < 0\.1, 0% > 0\.9, range (\d\.\d\d)-\1\).*--map-lr/,
+      /^Warning: the map ends phase 1 undecided \(spread 0\.00, 0% of pixels < 0\.1, 0% > 0\.9, range (\d\.\d\d)-\1\).*--map-learning-rate/,
     );
     for (const epoch of result.history) {
       expect(epoch.mapDecision!.spread).toBeCloseTo(0, 6);

@@ -25,7 +25,7 @@ export type AttentionSetup =
       lambda: number;
       /**
        * The pixel CNN's learning rate: one number for all its weights (the
-       * CLI's `--map-lr`), a rule's name or a rule (per weight). Default
+       * CLI's `--map-learning-rate`), a rule's name or a rule (per weight). Default
        * `inputFanIn`: the first kernel, which sums 9 x D inputs that move
        * together, at the backbone's rate x min(1, 32 / D); the rest of the
        * pixel CNN at the backbone's rate (see the README's map study).

@@ -369,6 +369,6 @@ function decisionParagraph(decision: RunReport['attentionMapDecision']): string 
     `${percent(decision.fractionBelow)} of pixels below 0.1, ${percent(decision.fractionAbove)} above 0.9. ` +
     'The colour bar spans the maps&rsquo; own range, not 0 to 1.';
   return decision.spread < FLAT_SPREAD
-    ? `<p class="warning" id="map-decision">${facts} <strong>The map is flat:</strong> it hardly changes the images the backbone sees. Try a larger map learning rate (<code>--map-lr</code>), more phase-1 epochs or a smaller lambda.</p>`
+    ? `<p class="warning" id="map-decision">${facts} <strong>The map is flat:</strong> it hardly changes the images the backbone sees. Try a larger map learning rate (<code>--map-learning-rate</code>), more phase-1 epochs or a smaller lambda.</p>`
     : `<p class="muted" id="map-decision">${facts}</p>`;
 }

@@ -29,9 +29,11 @@ export interface ExperimentOptions {
 }
 
 function describeCell(config: CellConfig): string {
-  const extras = (['channels', 'lambda', 'cutoff', 'lr', 'weightDecay', 'size'] as const)
+  const extras = (
+    ['channels', 'lambda', 'cutoffEpoch', 'learningRate', 'weightDecay', 'size'] as const
+  )
     .filter(
-      (key) => config[key] !== undefined && !(key === 'cutoff' && config.attention === 'none'),
+      (key) => config[key] !== undefined && !(key === 'cutoffEpoch' && config.attention === 'none'),
     )
     .map((key) => `${key} ${String(config[key])}`);
   if (config.method !== undefined) {

@@ -57,7 +57,7 @@ export async function writeRunArtifacts(
         ? { validationLoss: m.evaluation.loss, validationAccuracy: m.evaluation.accuracy }
         : {}),
     })),
-    ...(config.attention !== 'none' ? { cutoffEpoch: config.cutoff } : {}),
+    ...(config.attention !== 'none' ? { cutoffEpoch: config.cutoffEpoch } : {}),
     confusionMatrix: run.summary.test.confusionMatrix,
     ...(map ? { attentionMap: map } : {}),
     // "before learning" beside it, on one scale (the paper's Fig. 4).

@@ -1,7 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expandGrid, GridSchema, readGridFile, type GridConfig } from './grid.js';
+import {
+  cellTrainSettings,
+  expandGrid,
+  GridSchema,
+  readGridFile,
+  type GridConfig,
+} from './grid.js';
 
 const grid = (value: Record<string, unknown>): GridConfig => GridSchema.parse(value);
 
@@ -32,12 +38,12 @@ describe('expandGrid', () => {
     const vanilla = cells.find((cell) => cell.attention === 'none')!;
     expect(vanilla).not.toHaveProperty('channels');
     expect(vanilla).not.toHaveProperty('lambda');
-    expect(vanilla.cutoff).toBe(0);
+    expect(vanilla.cutoffEpoch).toBe(0);
     const l1 = cells.find((cell) => cell.attention === 'l1')!;
     expect(l1).not.toHaveProperty('channels');
     const global = cells.find((cell) => cell.attention === 'global')!;
     // The paper's cut-off: about 24% of the epochs; the protocol's defaults.
-    expect(global).toMatchObject({ cutoff: 2, channels: 32, pixelRank: 'exact', folds: 5 });
+    expect(global).toMatchObject({ cutoffEpoch: 2, channels: 32, pixelRank: 'exact', folds: 5 });
     expect(global.topEpochs).toBe(10);
     expect(new Set(cells.map((cell) => JSON.stringify(cell))).size).toBe(cells.length);
   });
@@ -58,8 +64,8 @@ describe('expandGrid', () => {
   });
 
   it('names the cell and the value that cannot run', () => {
-    expect(() => expandGrid(grid({ data: 'a', epochs: [10, 4], cutoff: 6 }))).toThrow(
-      /epochs=4.*--cutoff 6 is after the last epoch/,
+    expect(() => expandGrid(grid({ data: 'a', epochs: [10, 4], cutoffEpoch: 6 }))).toThrow(
+      /epochs=4.*--cutoff-epoch 6 is after the last epoch/,
     );
     expect(() => expandGrid(grid({ data: 'a', epochs: 5, topEpochs: 8 }))).toThrow(
       /topEpochs 8 is more than the 5 epochs/,
@@ -101,15 +107,15 @@ describe('baselines in a grid', () => {
 describe('readGridFile', () => {
   it('reads the YAML of the issue', () => {
     const path = gridFile(
-      'data: jaffe:/data/jaffe\nbackbones: [smallcnn, resnet18]\nattention: [none, l1, global]\nsize: 64\nepochs: 100\ncutoff: 25\nchannels: [32, 64]\nlambda: [0.01, 0.001]\nseeds: [0, 1, 2]\n',
+      'data: jaffe:/data/jaffe\nbackbones: [smallcnn, resnet18]\nattention: [none, l1, global]\nsize: 64\nepochs: 100\ncutoffEpoch: 25\nchannels: [32, 64]\nlambda: [0.01, 0.001]\nseeds: [0, 1, 2]\n',
     );
     const cells = expandGrid(readGridFile(path));
     // 2 backbones x 3 seeds x (1 vanilla + 2 L1 lambdas + 4 global settings).
     expect(cells).toHaveLength(2 * 3 * (1 + 2 + 4));
     expect(cells.every((cell) => cell.size === 64 && cell.epochs === 100)).toBe(true);
-    expect(cells.filter((cell) => cell.attention !== 'none').every((c) => c.cutoff === 25)).toBe(
-      true,
-    );
+    expect(
+      cells.filter((cell) => cell.attention !== 'none').every((c) => c.cutoffEpoch === 25),
+    ).toBe(true);
   });
 
   it('rejects unknown keys, wrong types and doubled keys with the file named', () => {
@@ -122,5 +128,29 @@ describe('readGridFile', () => {
     );
     expect(() => readGridFile(gridFile('{"data": "a", "folds": 1}', 'grid.json'))).toThrow(/folds/);
     expect(() => readGridFile('/nonexistent/grid.yaml')).toThrow(/Cannot read the config file/);
+    expect(() => readGridFile(gridFile('data: a\nlr: [0.1, 0.01]\n'))).toThrow(
+      /grid\.yaml sets 'lr', which is now called 'learningRate'/,
+    );
+  });
+
+  it("expands the map study's settings, and keeps them out of cells that leave them at their default", () => {
+    const cells = expandGrid(
+      readGridFile(
+        gridFile(
+          'data: a\nattention: global\nmapLearningRate: [inputFanIn, backbone]\nmapInitialization: [pytorch, glorot]\n',
+        ),
+      ),
+    );
+    expect(cells.map((cell) => [cell.mapLearningRate, cell.mapInitialization])).toEqual([
+      ['inputFanIn', undefined],
+      ['inputFanIn', 'glorot'],
+      ['backbone', undefined],
+      ['backbone', 'glorot'],
+    ]);
+    expect(cellTrainSettings(cells[3]!)).toMatchObject({
+      mapLearningRate: 'backbone',
+      mapInitialization: 'glorot',
+      standardizePixels: true,
+    });
   });
 });

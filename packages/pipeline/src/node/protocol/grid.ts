@@ -1,7 +1,13 @@
 import { basename, extname } from 'node:path';
 import { z } from 'zod';
-import { ATTENTION_MODES, type AttentionMode } from '@gsa/attention';
-import { resolveRunConfig, type RunConfig } from '../../config.js';
+import {
+  ATTENTION_MODES,
+  PIXEL_CNN_INITIALIZATIONS,
+  type AttentionMode,
+  type PixelCnnInitialization,
+} from '@gsa/attention';
+import { MAP_LEARNING_RATE_RULE_NAMES, type MapLearningRateRuleName } from '@gsa/trainer';
+import { RENAMED_KEYS, resolveRunConfig, type RunConfig } from '../../config.js';
 import { readConfigFile } from '../config-file.js';
 import { UsageError } from '../../errors.js';
 
@@ -25,13 +31,18 @@ export const GridSchema = z
     baselines: one(z.enum(BASELINE_METHODS)).optional(),
     size: one(z.number().int().min(8)).optional(),
     epochs: one(z.number().int().min(1)).default(30),
-    cutoff: one(z.number().int().min(0)).optional(),
+    cutoffEpoch: one(z.number().int().min(0)).optional(),
     channels: one(z.number().int().min(1)).optional(),
     lambda: one(z.number().min(0)).optional(),
     weightDecay: one(z.number().min(0)).optional(),
-    lr: one(z.number().positive()).optional(),
-    mapLr: one(z.number().positive()).optional(),
-    batch: one(z.number().int().min(1)).optional(),
+    learningRate: one(z.number().positive()).optional(),
+    mapLearningRate: one(
+      z.union([z.number().positive(), z.enum(MAP_LEARNING_RATE_RULE_NAMES)]),
+    ).optional(),
+    mapWarmupSteps: one(z.number().int().min(0)).optional(),
+    mapInitialization: one(z.enum(PIXEL_CNN_INITIALIZATIONS)).optional(),
+    standardizePixels: one(z.boolean()).optional(),
+    batchSize: one(z.number().int().min(1)).optional(),
     pixelRank: one(z.union([z.literal('exact'), z.number().int().min(1)])).optional(),
     seed: one(z.number().int().min(0)).optional(),
     seeds: one(z.number().int().min(0)).optional(),
@@ -63,13 +74,17 @@ export interface CellConfig {
   method?: BaselineMethod;
   size?: number;
   epochs: number;
-  cutoff: number;
+  cutoffEpoch: number;
   channels?: number;
   lambda?: number;
   weightDecay: number;
-  lr: number;
-  mapLr?: number;
-  batch: number;
+  learningRate: number;
+  mapLearningRate?: number | MapLearningRateRuleName;
+  /** The next three only where they differ from the default, so cell keys of older grids stay. */
+  mapWarmupSteps?: number;
+  mapInitialization?: PixelCnnInitialization;
+  standardizePixels?: boolean;
+  batchSize: number;
   seed: number;
   pixelRank?: number | 'exact';
   pretrained?: string;
@@ -85,19 +100,29 @@ export interface CellConfig {
 export const HYPERPARAMETERS = [
   'size',
   'epochs',
-  'cutoff',
+  'cutoffEpoch',
   'channels',
   'lambda',
   'weightDecay',
-  'lr',
-  'mapLr',
-  'batch',
+  'learningRate',
+  'mapLearningRate',
+  'mapWarmupSteps',
+  'mapInitialization',
+  'standardizePixels',
+  'batchSize',
   'pixelRank',
 ] as const;
 
 /** Reads and validates a grid file (YAML or JSON). */
 export function readGridFile(path: string): GridConfig {
-  const parsed = GridSchema.safeParse(readConfigFile(path));
+  const settings = readConfigFile(path);
+  for (const [old, renamed] of Object.entries(RENAMED_KEYS))
+    if (old in settings)
+      throw new UsageError(
+        `The grid file ${path} sets '${old}', which is now called '${renamed}'.`,
+        `Rename the key to ${renamed}.`,
+      );
+  const parsed = GridSchema.safeParse(settings);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.') || 'grid'}: ${issue.message}`,
@@ -177,10 +202,10 @@ function baselineCell(
     method,
     ...(size === undefined ? {} : { size }),
     epochs: 1,
-    cutoff: 0,
+    cutoffEpoch: 0,
     weightDecay: 0,
-    lr: 0,
-    batch: 1,
+    learningRate: 0,
+    batchSize: 1,
     seed: 0,
     folds: grid.folds,
     topEpochs: 1,
@@ -201,7 +226,7 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
       ...(grid.pretrained === undefined ? {} : { pretrained: grid.pretrained }),
       ...(grid.backboneOptions === undefined ? {} : { backboneOptions: grid.backboneOptions }),
       // Vanilla cells take no cut-off even when the grid lists one for the attention modes.
-      ...(chosen.attention === 'none' ? { cutoff: undefined } : {}),
+      ...(chosen.attention === 'none' ? { cutoffEpoch: undefined } : {}),
       testFraction: grid.testFraction,
       out: 'unused',
     });
@@ -224,15 +249,26 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
     attention: config.attention,
     ...(config.size === undefined ? {} : { size: config.size }),
     epochs: config.epochs,
-    cutoff: config.cutoff,
+    cutoffEpoch: config.cutoffEpoch,
     ...(config.attention === 'global'
       ? { channels: config.channels, pixelRank: config.pixelRank }
       : {}),
     ...(config.attention === 'none' ? {} : { lambda: config.lambda }),
     weightDecay: config.weightDecay,
-    lr: config.lr,
-    ...(config.attention === 'l1' && config.mapLr !== undefined ? { mapLr: config.mapLr } : {}),
-    batch: config.batch,
+    learningRate: config.learningRate,
+    ...(config.attention !== 'none' && config.mapLearningRate !== undefined
+      ? { mapLearningRate: config.mapLearningRate }
+      : {}),
+    ...(config.attention === 'global'
+      ? {
+          ...(config.mapWarmupSteps === undefined ? {} : { mapWarmupSteps: config.mapWarmupSteps }),
+          ...(config.mapInitialization === 'pytorch'
+            ? {}
+            : { mapInitialization: config.mapInitialization }),
+          ...(config.standardizePixels ? {} : { standardizePixels: false }),
+        }
+      : {}),
+    batchSize: config.batchSize,
     seed: config.seed,
     ...(config.pretrained === undefined ? {} : { pretrained: config.pretrained }),
     ...(config.backboneOptions === undefined ? {} : { backboneOptions: config.backboneOptions }),

@@ -20,10 +20,10 @@ function cell(
     backbone: 'smallcnn',
     attention: 'global',
     epochs: 10,
-    cutoff: 2,
+    cutoffEpoch: 2,
     weightDecay: 1e-4,
-    lr: 1e-3,
-    batch: 32,
+    learningRate: 1e-3,
+    batchSize: 32,
     seed: 0,
     folds: 5,
     topEpochs: accuracies.length,
@@ -77,7 +77,7 @@ describe('chooseSettings', () => {
 });
 
 describe('buildResultTable', () => {
-  const vanilla = cell({ attention: 'none', cutoff: 0 }, [0.6, 0.62, 0.61, 0.59, 0.6], 0.6);
+  const vanilla = cell({ attention: 'none', cutoffEpoch: 0 }, [0.6, 0.62, 0.61, 0.59, 0.6], 0.6);
   const l1 = cell({ attention: 'l1', lambda: 0.01 }, [0.8, 0.81, 0.79, 0.8, 0.82], 0.8);
   const global = cell({ channels: 32, lambda: 0.01 }, [0.8, 0.82, 0.81, 0.79, 0.8], 0.8);
 
@@ -115,7 +115,7 @@ describe('sensitivityRecords', () => {
       cell({ channels: 32, lambda: 0.01 }, [0.7], 0.7),
       cell({ channels: 32, lambda: 0.001 }, [0.8], 0.7),
       cell({ channels: 64, lambda: 0.01 }, [0.9], 0.7),
-      cell({ attention: 'none', cutoff: 0 }, [0.1], 0.1),
+      cell({ attention: 'none', cutoffEpoch: 0 }, [0.1], 0.1),
     ]);
     const k = records.filter((record) => record.parameter === 'K');
     expect(k.map((record) => [record.value, record.accuracy])).toEqual([

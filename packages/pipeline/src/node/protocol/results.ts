@@ -222,7 +222,7 @@ export function renderResultsMarkdown(
         new Set(
           cells
             .filter((cell) => cell.config.method === undefined) // baselines: no CNN settings
-            .filter((cell) => !(key === 'cutoff' && cell.config.attention === 'none'))
+            .filter((cell) => !(key === 'cutoffEpoch' && cell.config.attention === 'none'))
             .filter((cell) => cell.config[key] !== undefined)
             .map((cell) => JSON.stringify(cell.config[key])),
         ).size > 1,
@@ -269,7 +269,7 @@ function describeSetting(setting: ChosenSetting['setting'], keys: readonly strin
 const SENSITIVITY: [keyof CellConfig, SensitivityRecord['parameter']][] = [
   ['channels', 'K'],
   ['lambda', 'lambda'],
-  ['cutoff', 'E'],
+  ['cutoffEpoch', 'E'],
 ];
 
 /**
