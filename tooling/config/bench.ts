@@ -2,8 +2,10 @@
 // peak RSS and thread settings are its own), a plain-text table on stdout,
 // progress on stderr, and the results as JSON written atomically.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
 
 const CHILD_FLAG = '--child';
 const RESULT_PREFIX = 'RESULT ';
@@ -22,6 +24,96 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : 0.5 * (sorted[middle - 1]! + sorted[middle]!);
+}
+
+export function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** Sample standard deviation (n - 1), 0 for a single value. */
+export function standardDeviation(values: readonly number[]): number {
+  if (values.length < 2) return 0;
+  const average = mean(values);
+  return Math.sqrt(
+    values.reduce((sum, value) => sum + (value - average) ** 2, 0) / (values.length - 1),
+  );
+}
+
+export function round(value: number, digits: number): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+/** The 1, 5 and 15 minute load averages (the machine is shared: say how busy it was). */
+export function loadAverage(): [number, number, number] {
+  const [one, five, fifteen] = loadavg();
+  return [round(one!, 2), round(five!, 2), round(fifteen!, 2)];
+}
+
+/** A number from the environment, or the default; a bad value is an error that names it. */
+export function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got '${raw}'.`);
+  return value;
+}
+
+/** A comma-separated list of numbers from the environment, or the default. */
+export function numbersFromEnv(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const values = raw.split(',').map(Number);
+  if (values.some((value) => !Number.isFinite(value)))
+    throw new Error(`${name} must be comma-separated numbers, got '${raw}'.`);
+  return values;
+}
+
+/** A comma-separated list of names from the environment, or the default. */
+export function listFromEnv(name: string, fallback: string): string[] {
+  return (process.env[name] ?? fallback)
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/**
+ * A package's `pnpm bench`: runs the benchmarks of `benchmarks` (name ->
+ * script in `directory`) that `GSA_BENCH` names (comma-separated; `defaults`
+ * when unset), each in its own process so each reports its own peak RSS.
+ * `GSA_BENCH` may name benchmarks of other packages (the root `pnpm bench`
+ * runs every package's): those are skipped here with a line saying so.
+ */
+export function runNamedBenchmarks(
+  packageName: string,
+  directory: string,
+  benchmarks: Readonly<Record<string, string>>,
+  defaults: readonly string[],
+): void {
+  const chosen = process.env.GSA_BENCH ? listFromEnv('GSA_BENCH', '') : [...defaults];
+  const here = chosen.filter((name) => Object.hasOwn(benchmarks, name));
+  if (here.length === 0) {
+    console.log(
+      `${packageName}: none of GSA_BENCH=${chosen.join(',')} is a benchmark here (${Object.keys(benchmarks).join(', ')}).`,
+    );
+    return;
+  }
+  if (process.env.GSA_BENCH_OUT !== undefined && here.length > 1) {
+    console.error('GSA_BENCH_OUT names one file: run one benchmark at a time with it.');
+    process.exit(2);
+  }
+  for (const name of here) {
+    console.log(`\n=== ${packageName}: ${name} ===`);
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', resolve(directory, benchmarks[name]!)],
+      { stdio: 'inherit' },
+    );
+    if (child.status !== 0) {
+      console.error(`benchmark '${name}' failed (exit ${child.status ?? child.signal}).`);
+      process.exit(child.status ?? 1);
+    }
+  }
 }
 
 /** Prints rows as an aligned plain-text table. */
@@ -46,8 +138,7 @@ export function writeBenchReport(
     process.env.GSA_BENCH_OUT ?? resolve(benchDirectory, '../bench-results', defaultName),
   );
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(`${out}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
-  renameSync(`${out}.tmp`, out);
+  writeFileAtomic.sync(out, `${JSON.stringify(report, null, 2)}\n`);
   return out;
 }
 

@@ -176,6 +176,11 @@ export async function trainOnSplit(
                 ? {}
                 : { warmupSteps: settings.mapWarmupSteps }),
             };
+    if (attention.mode !== 'none') {
+      const layer = attention.layer;
+      // A layer that never ran (training failed first) holds no weights, and tfjs refuses to dispose it.
+      owned.push({ dispose: () => layer.built && layer.dispose() });
+    }
     const result = await trainTwoPhase({
       backbone,
       numClasses: set.classNames.length,

@@ -2,11 +2,12 @@
 // find the true region, and what does it do to accuracy, under each rule for
 // the pixel CNN's learning rate? Every case trains the same GAP smallcnn
 // without attention (vanilla) and with global attention under each setting,
-// for each seed, on one fixed split; trainTwoPhase on wasm. Per run: the
-// map's spread (95th - 5th percentile), fractions of pixels < 0.1 and > 0.9
-// and range at the end of phase 1 (the map is frozen from then on, so it is
-// also the final map), ROC-AUC against the true region where one is known,
-// and test accuracy (batch norm settled).
+// for each seed, on one fixed split, through the pipeline's trainOnSplit (the
+// path of `gsa train`) on wasm. Per run: the map's spread (95th - 5th
+// percentile), fractions of pixels < 0.1 and > 0.9 and range at the end of
+// phase 1 (the map is frozen from then on, so it is also the final map),
+// ROC-AUC against the true region where one is known, and test accuracy
+// (batch norm settled).
 //
 //   GSA_STUDY_CASES   comma-separated, default synthetic-32-400:
 //                       synthetic-SIZE-N[-rgb]  the synthetic structured set (N training
@@ -16,41 +17,34 @@
 //   GSA_STUDY_SETTINGS comma-separated, each '+'-joined tokens; default
 //                      vanilla,uniformFanIn,inputFanIn,backbone,inverseSqrt:
 //                       vanilla | a rule name (@gsa/trainer's MAP_LEARNING_RATE_RULES) |
-//                       lr=X (one fixed map rate) | fanin=X (inputFanIn around base rate X) |
-//                       lambda=X | init=glorot | warmup=STEPS (default: a third of phase 1; warmup=0: none) |
-//                       flat (the output conv starts at zero: a map of exactly 0.5) | bn=0 (smallcnn without batch norm) |
+//                       lr=X (one fixed map rate) | lambda=X | init=glorot |
+//                       warmup=STEPS (default: a third of phase 1; warmup=0: none) |
+//                       bn=0 (smallcnn without batch norm) |
 //                       raw (P from the images as they are, not standardised per image)
+//                     each token is a run setting of @gsa/pipeline (mapLearningRate, lambda,
+//                     mapInitialization, mapWarmupSteps, backboneOptions.batchNorm, standardizePixels)
 //   GSA_STUDY_SEEDS=0,1,2  GSA_STUDY_EPOCHS=16  GSA_STUDY_CUTOFF=6  GSA_STUDY_LR=0.003
 //   GSA_STUDY_BATCH=16  GSA_STUDY_CHANNELS=8 (K)  GSA_STUDY_LAMBDA=0.01  GSA_STUDY_WIDTHS=16,32,64
 //   GSA_DATA_DIR (default ../shared/data) for orl and pneumonia
 //   GSA_BENCH_OUT=bench-results/map-study.json  GSA_BENCH_BACKEND=wasm
 import '@tensorflow/tfjs-layers';
-import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { GlobalSpatialAttention, mapStatistics } from '@gsa/attention';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mapStatistics } from '@gsa/attention';
 import { useBackend } from '@gsa/backends';
-import { createBackbone } from '@gsa/backbones';
 import {
   generateSyntheticDataset,
   isLazyImages,
-  pixelRepresentation,
-  readImages,
   stratifiedHoldout,
   subsetImageSet,
   type ImageSet,
 } from '@gsa/data';
 import { loadImageFolder, loadMedMnist } from '@gsa/data/node';
 import { binaryRocAuc } from '@gsa/eval';
+import { MAP_LEARNING_RATE_RULE_NAMES, type MapLearningRateRuleName } from '@gsa/trainer';
 import {
-  MAP_LEARNING_RATE_RULES,
-  trainTwoPhase,
-  type AttentionSetup,
-  type MapLearningRateRule,
-  type MapLearningRateRuleName,
-} from '../src/index.js';
-import {
-  benchDirectory,
+  listFromEnv,
   loadAverage,
   mean,
   numberFromEnv,
@@ -59,16 +53,13 @@ import {
   progress,
   round,
   standardDeviation,
-  writeResult,
-} from './bench-support.js';
+  writeBenchReport,
+} from '@gsa/tooling/bench';
+import { resolveRunConfig, trainOnSplit, type TrainingSettings } from '../src/index.js';
 
-const list = (name: string, fallback: string) =>
-  (process.env[name] ?? fallback)
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-const caseNames = list('GSA_STUDY_CASES', 'synthetic-32-400');
-const settingNames = list(
+const benchDirectory = dirname(fileURLToPath(import.meta.url));
+const caseNames = listFromEnv('GSA_STUDY_CASES', 'synthetic-32-400');
+const settingNames = listFromEnv(
   'GSA_STUDY_SETTINGS',
   'vanilla,uniformFanIn,inputFanIn,backbone,inverseSqrt',
 );
@@ -84,55 +75,43 @@ const dataDirectory = resolve(
   process.env.GSA_DATA_DIR ?? join(benchDirectory, '..', '..', '..', '..', 'shared', 'data'),
 );
 
-interface Setting {
-  name: string;
-  attention: boolean;
-  rate?: number | MapLearningRateRuleName | MapLearningRateRule;
-  lambda: number;
-  initialization: 'pytorch' | 'glorot';
-  /** Absent: the trainer's default (a third of phase 1). */
-  warmupSteps?: number;
-  batchNorm: boolean;
-  /** P from the images as they are (`raw`) instead of standardised per image (the default). */
-  rawPixels: boolean;
-  /** Start the output conv at zero: the map starts at exactly 0.5 everywhere. */
-  flatStart: boolean;
-}
-
-function parseSetting(name: string): Setting {
-  const setting: Setting = {
-    name,
-    attention: true,
+/** A setting's tokens as run settings of @gsa/pipeline, over the study's budget. */
+function settingsOf(name: string, seed: number): TrainingSettings {
+  const settings: Record<string, unknown> = {
+    data: 'bench',
+    backbone: 'smallcnn',
+    backboneOptions: { widths },
+    attention: 'global',
+    epochs,
+    cutoffEpoch,
+    channels,
     lambda: defaultLambda,
-    initialization: 'pytorch',
-    batchNorm: true,
-    rawPixels: false,
-    flatStart: false,
+    learningRate,
+    batchSize,
+    weightDecay: 1e-4,
+    seed,
   };
   for (const token of name.split('+')) {
     const [key, value] = token.split('=') as [string, string | undefined];
-    if (token === 'vanilla') setting.attention = false;
-    else if (value === undefined && Object.hasOwn(MAP_LEARNING_RATE_RULES, key))
-      setting.rate = key as MapLearningRateRuleName;
-    else if (key === 'lr' && value) setting.rate = Number(value);
-    else if (key === 'fanin' && value) {
-      // inputFanIn's shape around a base rate of its own, not the backbone's.
-      const base = Number(value);
-      setting.rate = (weight, context) =>
-        MAP_LEARNING_RATE_RULES.inputFanIn(weight, { ...context, learningRate: base });
-    } else if (key === 'lambda' && value) setting.lambda = Number(value);
-    else if (key === 'init' && value === 'glorot') setting.initialization = 'glorot';
-    else if (key === 'warmup' && value) setting.warmupSteps = Number(value);
-    else if (key === 'bn' && value === '0') setting.batchNorm = false;
-    else if (token === 'raw') setting.rawPixels = true;
-    else if (token === 'flat') setting.flatStart = true;
+    if (token === 'vanilla') Object.assign(settings, { attention: 'none', cutoffEpoch: 0 });
+    else if (
+      value === undefined &&
+      MAP_LEARNING_RATE_RULE_NAMES.includes(key as MapLearningRateRuleName)
+    )
+      settings.mapLearningRate = key;
+    else if (key === 'lr' && value) settings.mapLearningRate = Number(value);
+    else if (key === 'lambda' && value) settings.lambda = Number(value);
+    else if (key === 'init' && value === 'glorot') settings.mapInitialization = 'glorot';
+    else if (key === 'warmup' && value) settings.mapWarmupSteps = Number(value);
+    else if (key === 'bn' && value === '0') settings.backboneOptions = { widths, batchNorm: false };
+    else if (token === 'raw') settings.standardizePixels = false;
     else {
       throw new Error(
-        `GSA_STUDY_SETTINGS: cannot read '${token}' in '${name}'. Use vanilla, a rule (${Object.keys(MAP_LEARNING_RATE_RULES).join(', ')}), lr=X, fanin=X, lambda=X, init=glorot, warmup=STEPS, flat, bn=0 or raw.`,
+        `GSA_STUDY_SETTINGS: cannot read '${token}' in '${name}'. Use vanilla, a rule (${MAP_LEARNING_RATE_RULE_NAMES.join(', ')}), lr=X, lambda=X, init=glorot, warmup=STEPS, bn=0 or raw.`,
       );
     }
   }
-  return setting;
+  return resolveRunConfig(settings, undefined, 'Check GSA_STUDY_SETTINGS.');
 }
 
 interface StudyCase {
@@ -217,86 +196,33 @@ interface Run {
 
 await useBackend((process.env.GSA_BENCH_BACKEND ?? 'wasm') as Parameters<typeof useBackend>[0]);
 const loadBefore = loadAverage();
-const settings = settingNames.map(parseSetting);
+for (const name of settingNames) settingsOf(name, 0); // a typo fails before hours of training
 const runs: Run[] = [];
 
 for (const caseName of caseNames) {
   progress(`${caseName}: loading`);
   const study = await loadCase(caseName);
-  const trainImages = await readImages(study.set, study.train);
-  const testImages = await readImages(study.set, study.test);
-  const trainLabels = Int32Array.from(study.train, (i) => study.set.labels[i]!);
-  const testLabels = Int32Array.from(study.test, (i) => study.set.labels[i]!);
-  const numClasses = study.set.classNames.length;
-  const representation = settings.some((setting) => setting.attention && !setting.rawPixels)
-    ? await pixelRepresentation(study.set, { train: study.train })
-    : undefined;
-  const rawRepresentation = settings.some((setting) => setting.attention && setting.rawPixels)
-    ? await pixelRepresentation(study.set, { train: study.train }, { standardize: false })
-    : undefined;
-  const [, height, width, imageChannels] = trainImages.shape;
+  const { height, width, channels: imageChannels } = study.set.metadata;
   progress(
     `${caseName}: ${study.train.length} train / ${study.test.length} test, ${height}x${width}x${imageChannels}, ` +
-      `${numClasses} classes, P with ${(representation ?? rawRepresentation)?.pixels.shape[3] ?? 0} channels`,
+      `${study.set.classNames.length} classes`,
   );
   for (const seed of seeds) {
-    for (const setting of settings) {
+    for (const settingName of settingNames) {
       const began = performance.now();
-      const backbone = createBackbone('smallcnn', {
-        inputShape: [height, width, imageChannels],
-        numClasses,
-        seed,
-        widths,
-        batchNorm: setting.batchNorm,
-      });
-      const layer = setting.attention
-        ? new GlobalSpatialAttention({ channels, seed, initialization: setting.initialization })
-        : undefined;
-      const pixels = layer
-        ? setting.rawPixels
-          ? rawRepresentation!.pixels
-          : representation!.pixels
-        : undefined;
-      if (layer && setting.flatStart) {
-        tf.tidy(() => {
-          layer.apply(pixels!);
-          const weights = layer.getWeights();
-          layer.setWeights(
-            weights.map((weight, index) =>
-              index >= weights.length - 2 ? tf.zerosLike(weight) : weight,
-            ),
-          );
-        });
-      }
-      const attention: AttentionSetup = layer
-        ? {
-            mode: 'global',
-            layer,
-            pixelRepresentation: pixels!,
-            lambda: setting.lambda,
-            ...(setting.rate === undefined ? {} : { learningRate: setting.rate }),
-            ...(setting.warmupSteps === undefined ? {} : { warmupSteps: setting.warmupSteps }),
-          }
-        : { mode: 'none' };
-      const result = await trainTwoPhase({
-        backbone,
-        numClasses,
-        train: { images: trainImages, labels: trainLabels },
-        evaluation: { images: testImages, labels: testLabels },
-        attention,
-        epochs,
-        cutoffEpoch: layer ? cutoffEpoch : 0,
-        batchSize,
-        learningRate,
-        weightDecay: 1e-4,
-        seed,
-      });
-      const accuracy = result.history.at(-1)!.evaluation!.accuracy;
+      const training = await trainOnSplit(
+        study.set,
+        { train: study.train, evaluation: study.test },
+        settingsOf(settingName, seed),
+      );
+      const { result } = training;
+      training.dispose();
+      training.backbone.dispose();
       const run: Run = {
         case: caseName,
-        setting: setting.name,
+        setting: settingName,
         seed,
-        testAccuracy: accuracy,
+        testAccuracy: result.history.at(-1)!.evaluation!.accuracy,
         seconds: round((performance.now() - began) / 1000, 1),
       };
       if (result.map) {
@@ -331,11 +257,8 @@ for (const caseName of caseNames) {
       }
       runs.push(run);
       progress(`  ${JSON.stringify(run)}`);
-      backbone.dispose();
-      layer?.dispose();
     }
   }
-  tf.dispose([trainImages, testImages, representation?.pixels, rawRepresentation?.pixels]);
   if (!isLazyImages(study.set.images)) study.set.images.dispose();
 }
 
@@ -367,7 +290,7 @@ printTable(
   Object.keys(rows[0]!),
   rows.map((row) => Object.values(row)),
 );
-const path = writeResult('map-study.json', {
+const path = writeBenchReport(benchDirectory, 'map-study.json', {
   benchmark: 'map-study',
   date: new Date().toISOString(),
   loadAverage: { before: loadBefore, after: loadAverage() },

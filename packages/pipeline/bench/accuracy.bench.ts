@@ -2,10 +2,11 @@
 // low-rank P (r eigen-images) match the exact P? On the synthetic structured
 // dataset (class evidence only inside a known disk), N training images plus
 // a held-out test set, the same small smallcnn, budget and seeds for both;
-// trainTwoPhase on wasm. Per run: test accuracy (after settling the batch-norm
+// on wasm. Per run: test accuracy (after settling the batch-norm
 // statistics), the map's ROC-AUC against the true disk, and the seconds of the
 // phase-1 and phase-2 epochs. Runs of exact and low-rank alternate, seed by
-// seed, so that the machine's load biases both alike.
+// seed, so that the machine's load biases both alike. Every run goes through
+// the pipeline's trainOnSplit (the path of `gsa train`).
 //
 //   GSA_BENCH_SIZE=224  GSA_BENCH_IMAGES=400  GSA_BENCH_TEST_IMAGES=100
 //   GSA_BENCH_RANK=16  GSA_BENCH_SEEDS=0,1,2  GSA_BENCH_EPOCHS=3
@@ -19,18 +20,15 @@
 //   GSA_BENCH_BACKEND=wasm (any name useBackend takes: webgpu on a GPU machine)
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { GlobalSpatialAttention, applySpatialMap } from '@gsa/attention';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describeBackend, useBackend } from '@gsa/backends';
-import { createBackbone } from '@gsa/backbones';
 import {
   generateSyntheticDataset,
   lowRankPixelRepresentation,
   pixelRepresentation,
-  readImages,
-  type PixelRepresentation,
 } from '@gsa/data';
 import { binaryRocAuc } from '@gsa/eval';
-import { trainTwoPhase, type AttentionSetup } from '../src/index.js';
 import {
   loadAverage,
   mean,
@@ -41,9 +39,11 @@ import {
   progress,
   round,
   standardDeviation,
-  writeResult,
-} from './bench-support.js';
+  writeBenchReport,
+} from '@gsa/tooling/bench';
+import { resolveRunConfig, trainOnSplit } from '../src/index.js';
 
+const benchDirectory = dirname(fileURLToPath(import.meta.url));
 const size = numberFromEnv('GSA_BENCH_SIZE', 224);
 const count = numberFromEnv('GSA_BENCH_IMAGES', 400);
 const testCount = numberFromEnv('GSA_BENCH_TEST_IMAGES', 100);
@@ -79,108 +79,79 @@ const info = await useBackend(
 );
 const loadBefore = loadAverage();
 progress(`generating ${count} + ${testCount} images of ${size}x${size}`);
-const set = generateSyntheticDataset({ count: count + testCount, size, difficulty, seed: 0 });
-const trainIndices = Array.from({ length: count }, (_, i) => i);
-const testIndices = Array.from({ length: testCount }, (_, i) => count + i);
-const split = { train: trainIndices, test: testIndices };
-const train: { images: tf.Tensor4D; labels: Int32Array } = {
-  images: await readImages(set, trainIndices),
-  labels: Int32Array.from(trainIndices, (i) => set.labels[i]!),
-};
-const test: { images: tf.Tensor4D; labels: Int32Array } = {
-  images: await readImages(set, testIndices),
-  labels: Int32Array.from(testIndices, (i) => set.labels[i]!),
+const generated = generateSyntheticDataset({
+  count: count + testCount,
+  size,
+  difficulty,
+  seed: 0,
+});
+let set = generated;
+const split = {
+  train: Array.from({ length: count }, (_, i) => i),
+  evaluation: Array.from({ length: testCount }, (_, i) => count + i),
 };
 // Without batch norm the backbone needs centred inputs (images lie in [0, 1]):
-// standardise the backbone's images with the training set's mean and std. P
-// stays built from the images as generated.
+// standardise every image with the training images' mean and std. P does not
+// change (each image enters it standardised over its own pixels).
 let normalization: { mean: number; std: number } | undefined;
 if (standardize) {
-  const moments = tf.moments(train.images);
+  const raw = generated.images as tf.Tensor4D;
+  const moments = tf.tidy(() => tf.moments(tf.slice(raw, 0, count)));
   normalization = {
     mean: (await moments.mean.data())[0]!,
     std: Math.sqrt((await moments.variance.data())[0]!),
   };
   tf.dispose([moments.mean, moments.variance]);
-  for (const part of [train, test]) {
-    const raw = part.images;
-    part.images = tf.tidy(() =>
+  set = {
+    ...generated,
+    images: tf.tidy(() =>
       tf.div(tf.sub(raw, normalization!.mean), normalization!.std),
-    ) as tf.Tensor4D;
-    raw.dispose();
-  }
+    ) as tf.Tensor4D,
+  };
+  raw.dispose();
 }
-progress('building the exact and the low-rank P');
+// What building each P costs (the runs build their own, as gsa train does).
+progress('timing the exact and the low-rank P');
 let started = performance.now();
 const exact = await pixelRepresentation(set, split);
 const exactBuildSeconds = (performance.now() - started) / 1000;
+const exactChannels = exact.pixels.shape[3];
+exact.pixels.dispose();
 started = performance.now();
 const lowRank = await lowRankPixelRepresentation(set, split, { rank, seed: 0 });
 const lowRankBuildSeconds = (performance.now() - started) / 1000;
-(set.images as tf.Tensor).dispose(); // train and test hold their own copies
+const explainedVariance = lowRank.explainedVariance;
+lowRank.pixels.dispose();
 const peakAfterRepresentations = peakRssMiB();
+const mask = Array.from(set.mask, (v) => v > 0.5);
 
-/** Test accuracy in inference mode, the map applied. */
-async function testAccuracy(
-  backbone: ReturnType<typeof createBackbone>,
-  map: tf.Tensor4D | undefined,
-): Promise<number> {
-  let correct = 0;
-  for (let start = 0; start < testCount; start += batchSize) {
-    const end = Math.min(testCount, start + batchSize);
-    const hits = tf.tidy(() => {
-      const images = tf.slice(test.images, [start, 0, 0, 0], [end - start, -1, -1, -1]);
-      const logits = backbone.apply(map ? applySpatialMap(images, map) : images, {
-        training: false,
-      }) as tf.Tensor2D;
-      const labels = tf.tensor1d(test.labels.subarray(start, end), 'int32');
-      return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'float32'));
-    });
-    correct += (await hits.data())[0]!;
-    hits.dispose();
-  }
-  return correct / testCount;
-}
-
-async function run(name: string, seed: number, pixels?: PixelRepresentation): Promise<Run> {
+async function run(name: string, seed: number, pixelRank?: number | 'exact'): Promise<Run> {
   progress(`${name}, seed ${seed}: training ${epochs} epochs (cut-off ${cutoffEpoch})`);
-  const backbone = createBackbone('smallcnn', {
-    inputShape: [size, size, 1],
-    numClasses: 2,
-    seed,
-    widths,
-    batchNorm,
-  });
-  const attention: AttentionSetup = pixels
-    ? {
-        mode: 'global',
-        layer: new GlobalSpatialAttention({ channels, seed }),
-        pixelRepresentation: pixels.pixels,
-        lambda,
-      }
-    : { mode: 'none' };
+  const settings = resolveRunConfig(
+    {
+      data: 'bench',
+      backbone: 'smallcnn',
+      backboneOptions: { widths, batchNorm },
+      attention: pixelRank === undefined ? 'none' : 'global',
+      epochs,
+      cutoffEpoch: pixelRank === undefined ? 0 : cutoffEpoch,
+      channels,
+      lambda,
+      learningRate,
+      batchSize,
+      weightDecay,
+      seed,
+      ...(pixelRank === undefined ? {} : { pixelRank }),
+    },
+    undefined,
+    'Check the GSA_BENCH_* settings.',
+  );
   const began = performance.now();
-  const result = await trainTwoPhase({
-    backbone,
-    numClasses: 2,
-    train,
-    attention,
-    epochs,
-    cutoffEpoch: pixels ? cutoffEpoch : 0,
-    batchSize,
-    learningRate,
-    weightDecay,
-    seed,
-  });
-  // Short runs leave the moving batch-norm statistics behind the weights.
-  const map = result.map
-    ? tf.tensor4d(result.map.values, [1, result.map.height, result.map.width, 1])
-    : undefined;
-  const accuracy = await testAccuracy(backbone, map);
+  const training = await trainOnSplit(set, split, settings);
   const seconds = (performance.now() - began) / 1000;
-  map?.dispose();
-  backbone.dispose();
-  if (attention.mode === 'global') attention.layer.dispose();
+  const { result } = training;
+  training.dispose();
+  training.backbone.dispose();
   const secondsOf = (phase: 1 | 2) => {
     const epochsOfPhase = result.history.filter((epoch) => epoch.phase === phase);
     return epochsOfPhase.length === 0
@@ -191,18 +162,9 @@ async function run(name: string, seed: number, pixels?: PixelRepresentation): Pr
   const outcome: Run = {
     representation: name,
     seed,
-    testAccuracy: accuracy,
-    ...(result.map
-      ? {
-          mapRocAuc: round(
-            binaryRocAuc(
-              result.map.values,
-              Array.from(set.mask, (v) => v > 0.5),
-            ),
-            4,
-          ),
-        }
-      : {}),
+    // After the last epoch, batch norm settled (trainTwoPhase's evaluation).
+    testAccuracy: result.history.at(-1)!.evaluation!.accuracy,
+    ...(result.map ? { mapRocAuc: round(binaryRocAuc(result.map.values, mask), 4) } : {}),
     ...(phaseOne === undefined ? {} : { phaseOneSecondsPerEpoch: phaseOne }),
     phaseTwoSecondsPerEpoch: secondsOf(2)!,
     seconds: round(seconds, 1),
@@ -223,12 +185,12 @@ const runs: Run[] = [];
 const lowRankName = `low-rank r=${rank}`;
 for (const [index, seed] of seeds.entries()) {
   // Alternate which goes first, so that neither always meets the same load.
-  const pair: [string, PixelRepresentation][] = [
-    ['exact', exact],
-    [lowRankName, lowRank],
+  const pair: [string, number | 'exact'][] = [
+    ['exact', 'exact'],
+    [lowRankName, rank],
   ];
   if (index % 2 === 1) pair.reverse();
-  for (const [name, pixels] of pair) runs.push(await run(name, seed, pixels));
+  for (const [name, pixelRank] of pair) runs.push(await run(name, seed, pixelRank));
   if (withVanilla) runs.push(await run('vanilla', seed));
 }
 
@@ -292,10 +254,10 @@ printTable(
 );
 console.log(
   `\n|mean(${lowRankName}) - mean(exact)| = ${gap.toFixed(3)} ${withinOneStd ? '<=' : '>'} std(exact) = ${exactSummary.accuracyStd.toFixed(3)}: ` +
-    `${withinOneStd ? 'within' : 'not within'} one standard deviation. P built in ${exactBuildSeconds.toFixed(2)} s (exact, ${exact.pixels.shape[3]} channels) / ` +
-    `${lowRankBuildSeconds.toFixed(2)} s (${lowRankName}, variance kept ${lowRank.explainedVariance.toFixed(4)}); peak RSS ${peak} MiB`,
+    `${withinOneStd ? 'within' : 'not within'} one standard deviation. P built in ${exactBuildSeconds.toFixed(2)} s (exact, ${exactChannels} channels) / ` +
+    `${lowRankBuildSeconds.toFixed(2)} s (${lowRankName}, variance kept ${explainedVariance.toFixed(4)}); peak RSS ${peak} MiB`,
 );
-const out = writeResult('accuracy.json', {
+const out = writeBenchReport(benchDirectory, 'accuracy.json', {
   benchmark: 'accuracy',
   date: new Date().toISOString(),
   backend,
@@ -304,7 +266,7 @@ const out = writeResult('accuracy.json', {
   testCount,
   difficulty,
   rank,
-  explainedVariance: round(lowRank.explainedVariance, 4),
+  explainedVariance: round(explainedVariance, 4),
   seeds,
   epochs,
   cutoffEpoch,
@@ -328,4 +290,4 @@ const out = writeResult('accuracy.json', {
   withinOneStd,
 });
 console.log(`\nwritten: ${out}`);
-tf.dispose([train.images, test.images, exact.pixels, lowRank.pixels]);
+(set.images as tf.Tensor).dispose();
