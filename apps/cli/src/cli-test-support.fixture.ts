@@ -2,11 +2,80 @@
 // waiting for a running one to reach a point, and a directory's contents.
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const bin = fileURLToPath(new URL('../bin/gsa.js', import.meta.url));
+
+/**
+ * The tiny `gsa train` of the CLI's tests (smallcnn, 2 epochs, K = 4, wasm):
+ * the shared run is trained with it, and tests that train their own use it.
+ */
+export function trainArgs(data: string, out: string, ...extra: string[]): string[] {
+  return [
+    'train',
+    '--data',
+    `folder:${data}`,
+    '--backbone',
+    'smallcnn',
+    '--epochs',
+    '2',
+    '--batch-size',
+    '8',
+    '--channels',
+    '4',
+    '--backend',
+    'wasm',
+    '--out',
+    out,
+    ...extra,
+  ];
+}
+
+/** What every end-to-end file shares, made once per jest run by jest.global-setup.mjs (read-only). */
+export interface SharedFixture {
+  /** 40 synthetic 16x16 images, two classes (a folder with labels.csv). */
+  data: string;
+  /** A run of `trainArgs(data, run)`. */
+  run: string;
+  /** What that `gsa train` printed. */
+  stdout: string;
+  stderr: string;
+}
+
+export function sharedFixture(): SharedFixture {
+  const root = process.env.GSA_CLI_FIXTURE;
+  if (!root || !existsSync(root))
+    throw new Error(
+      'GSA_CLI_FIXTURE is not set: run these tests through jest with apps/cli/jest.config.js (its globalSetup trains the shared run).',
+    );
+  return {
+    data: join(root, 'data'),
+    run: join(root, 'run'),
+    stdout: readFileSync(join(root, 'train.stdout'), 'utf8'),
+    stderr: readFileSync(join(root, 'train.stderr'), 'utf8'),
+  };
+}
+
+/** A scratch folder for one test file, removed after it. */
+export function scratchDirectory(name: string): string {
+  const directory = mkdtempSync(join(tmpdir(), `gsa-${name}-`));
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+  return directory;
+}
+
+/** A copy of the shared run for a test that writes into it. */
+export function copyOfRun(run: string, to: string): string {
+  cpSync(run, to, { recursive: true });
+  return to;
+}
+
+/** The names in a folder (none if it does not exist). */
+export function readdir(path: string): string[] {
+  return existsSync(path) ? readdirSync(path).sort() : [];
+}
 export const env = { ...process.env, CI: 'true' };
 
 export interface GsaResult {
