@@ -29,7 +29,7 @@ export type {
   ResidualAttentionOptions,
 } from './types.js';
 export { smallCnn } from './architectures/smallcnn.js';
-export { vgg, VGG_LAYERS } from './architectures/vgg.js';
+export { vgg } from './architectures/vgg.js';
 export { resNet, basicBlock, bottleneckBlock } from './architectures/resnet.js';
 export { denseNet, denseBlock, transition, type DenseBlockSpec } from './architectures/densenet.js';
 export {
@@ -39,17 +39,8 @@ export {
   type InceptionChannels,
 } from './architectures/googlenet.js';
 export { mobileNetV1 } from './architectures/mobilenet.js';
-export {
-  vggAttention3,
-  VGG_ATTENTION_CONVS,
-  VGG_ATTENTION_MAP_LAYERS,
-} from './architectures/vgg-attention.js';
-export {
-  residualAttentionNetwork,
-  attentionModule,
-  preActivationUnit,
-  RESIDUAL_ATTENTION_MODULES,
-} from './architectures/residual-attention.js';
+export { vggAttention3 } from './architectures/vgg-attention.js';
+export { residualAttentionNetwork } from './architectures/residual-attention.js';
 export {
   localAttentionMaps,
   localAttentionLayerNames,
@@ -57,13 +48,11 @@ export {
 } from './model-tools/local-attention.js';
 export {
   NetworkBuilder,
-  torchPoolOutputSize,
   type KernelInit,
   type BiasInit,
   type Conv2dSpec,
   type MaxPool2dSpec,
 } from './architectures/network-builder.js';
-export { scaleChannels } from './architectures/common.js';
 export * from './layers/index.js';
 export { countParameters } from './model-tools/parameters.js';
 export { replaceHead } from './model-tools/head.js';
@@ -81,16 +70,11 @@ export {
   type LoadWeightsOptions,
 } from './weights/report.js';
 export type { WeightsSource } from './weights/sources.js';
-export {
-  loadTorchvisionWeightsFromBytes,
-  encodeTorchvisionWeights,
-  torchvisionNames,
-} from './weights/torchvision.js';
-export { fileSystemHandler, layersModelHandler, loadLayersWeights } from './weights/tfjs-layers.js';
+export { encodeTorchvisionWeights } from './weights/torchvision.js';
+export { fileSystemHandler, layersModelHandler } from './weights/tfjs-layers.js';
 export {
   decodeSafetensors,
   encodeSafetensors,
-  toFloat32Array,
   SafetensorsError,
   type SafetensorsDtype,
   type SafetensorsEntry,

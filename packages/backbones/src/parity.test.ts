@@ -11,8 +11,8 @@ import {
   decodeSafetensors,
   loadWeights,
   localAttentionMaps,
-  toFloat32Array,
 } from './index.js';
+import { toFloat32Array } from './weights/safetensors.js';
 import type { BackboneOptions } from './index.js';
 import { parityFixture } from './test-support/paths.fixture.js';
 

@@ -14,7 +14,6 @@ export type {
 } from './types.js';
 export { DataError } from './errors.js';
 export { parseSplitName, sortClassNames } from './sources/labels.js';
-export { decodePnm } from './decode/pnm.js';
 export { resizeArea } from './preprocess/resize-area.js';
 export {
   preprocessImage,
@@ -35,7 +34,7 @@ export {
   classCounts,
   makeImageSet,
 } from './images/image-set.js';
-export { lazyImages, type LazyImagesOptions } from './images/lazy-images.js';
+export type { LazyImagesOptions } from './images/lazy-images.js';
 export {
   stratifiedHoldout,
   stratifiedKFold,
@@ -53,7 +52,6 @@ export {
 export {
   pixelRepresentation,
   lowRankPixelRepresentation,
-  exactPixelRepresentationBytes,
   type ExactOptions,
   type RepresentationOptions,
   type LowRankOptions,
@@ -63,8 +61,6 @@ export {
 } from './representation/pixel-representation.js';
 export {
   generateSyntheticDataset,
-  syntheticRegion,
-  syntheticClassNames,
   type SyntheticImageSet,
   type SyntheticOptions,
   type SyntheticRegion,

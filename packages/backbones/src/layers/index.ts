@@ -1,7 +1,6 @@
 export { TorchBatchNorm, type TorchBatchNormArgs } from './torch-batch-norm.js';
 export {
   AdaptiveAveragePooling2D,
-  adaptivePoolingBins,
   type AdaptiveAveragePooling2DArgs,
 } from './adaptive-average-pooling.js';
 export { FixedChannelAffine, type FixedChannelAffineArgs } from './fixed-channel-affine.js';
@@ -10,8 +9,6 @@ export {
   AttentionWeightedPooling,
   AlignedBilinearResize,
   ConstantPadding2D,
-  alignedBilinearWeights,
-  LOWEST_FLOAT32,
   type AttentionNormalization,
   type SpatialAttentionNormalizationArgs,
   type AttentionWeightedPoolingArgs,

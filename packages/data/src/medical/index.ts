@@ -9,11 +9,9 @@ import { registerMedicalSources } from '../sources/medical-sources.js';
 
 registerMedicalSources();
 
-export { registerMedicalSources, type MedicalSpecSettings } from '../sources/medical-sources.js';
+export type { MedicalSpecSettings } from '../sources/medical-sources.js';
 export {
   loadDicom,
-  listDicomFiles,
-  DICOM_KEY_COLUMNS,
   type DicomGroupBy,
   type DicomLabelKey,
   type DicomOptions,
@@ -21,9 +19,6 @@ export {
 export {
   decodeDicom,
   readDicomHeader,
-  applyWindow,
-  DICOM_SUPPORTED_TRANSFER_SYNTAXES,
-  DICOM_UNSUPPORTED_TRANSFER_SYNTAXES,
   type DecodedDicom,
   type DicomHeader,
 } from '../sources/dicom/decode-dicom.js';
@@ -31,9 +26,7 @@ export { loadNifti, type NiftiOptions, type NiftiSliceIndex } from '../sources/n
 export {
   readNifti,
   readNiftiHeader,
-  extractSlice,
-  canonicalShape,
   type NiftiHeader,
   type NiftiVolume,
 } from '../sources/nifti/read-nifti.js';
-export { parseWindow, type IntensityWindow } from '../sources/medical-labels.js';
+export type { IntensityWindow } from '../sources/medical-labels.js';
