@@ -19,6 +19,8 @@ import type { DemoFlags } from './demo.js';
 import type { ColormapName } from '@gsa/viz';
 
 const BACKENDS = [...BACKEND_CHOICES];
+/** The commands that load a data SPEC (`inspect` is `datasets inspect`). */
+const DATA_COMMANDS = new Set(['train', 'eval', 'inspect', 'experiment', 'worker']);
 /** Every colormap of @gsa/viz (the object makes the typecheck catch a missing one). */
 const COLORMAPS = Object.keys({ viridis: 0, magma: 0, gray: 0 } satisfies Record<ColormapName, 0>);
 
@@ -64,11 +66,12 @@ export async function main(argv: string[]): Promise<number> {
     )
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) })
-    .hook('preAction', async (command) => {
+    .hook('preAction', async (command, action) => {
       const options = command.opts<{ verbose?: boolean; quiet?: boolean }>();
       output = createOutput({ verbose: options.verbose, quiet: options.quiet });
-      // The dicom: and nifti: sources (their decoders are the CLI's dependencies).
-      await import('@gsa/data/medical');
+      // The dicom: and nifti: sources (their decoders are the CLI's dependencies),
+      // for the commands that read a data SPEC only.
+      if (DATA_COMMANDS.has(action.name())) await import('@gsa/data/medical');
     });
 
   program

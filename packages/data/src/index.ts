@@ -12,7 +12,7 @@ export type {
   RawImage,
   SplitName,
 } from './types.js';
-export { DataError } from './errors.js';
+export { DataError, type DataProblem } from './errors.js';
 export { parseSplitName, sortClassNames } from './sources/labels.js';
 export { resizeArea } from './preprocess/resize-area.js';
 export {

@@ -56,7 +56,10 @@ export async function decodeImage(source: string | Uint8Array, name?: string): P
     metadata = await sharp(bytes).metadata();
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new DataError(`cannot decode image ${label}: ${why}`, label, { cause: error });
+    throw new DataError(`cannot decode image ${label}: ${why}`, label, {
+      cause: error,
+      problem: 'undecodable',
+    });
   }
   const sixteenBit = metadata.depth === 'ushort';
   if (metadata.depth !== undefined && metadata.depth !== 'uchar' && !sixteenBit) {
@@ -79,6 +82,7 @@ export async function decodeImage(source: string | Uint8Array, name?: string): P
   } catch (error) {
     throw new DataError(`cannot decode image ${label}: ${pixelFailureReason(error)}`, label, {
       cause: error,
+      problem: 'undecodable',
     });
   }
   const { width, height, channels } = decoded.info;
@@ -146,6 +150,9 @@ export async function readImageHeader(
     };
   } catch (error) {
     const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new DataError(`cannot decode image ${file}: ${why}`, file, { cause: error });
+    throw new DataError(`cannot decode image ${file}: ${why}`, file, {
+      cause: error,
+      problem: 'undecodable',
+    });
   }
 }

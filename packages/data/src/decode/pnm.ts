@@ -20,7 +20,9 @@ export function looksLikePnm(bytes: Uint8Array): boolean {
 export function decodePnm(bytes: Uint8Array, file = 'image'): RawImage {
   let position = 0;
   const fail = (why: string): never => {
-    throw new DataError(`${file}: not a valid PGM/PPM file (${why})`, file);
+    throw new DataError(`${file}: not a valid PGM/PPM file (${why})`, file, {
+      problem: 'undecodable',
+    });
   };
   // Header tokens are separated by whitespace; '#' starts a comment to end of line.
   const token = (): string => {

@@ -88,6 +88,7 @@ export function checkLabelling(
       throw new DataError(
         `${where}: class(es) with no images: ${listSome(empty.map((name) => `'${name}'`))} (pass allowEmptyClasses: true to keep them)`,
         empty[0],
+        { problem: 'empty-class' },
       );
     }
   }

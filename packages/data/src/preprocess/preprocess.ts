@@ -284,6 +284,7 @@ export function assertSameSize(images: readonly SizedName[]): void {
   throw new DataError(
     `images differ in size after preprocessing: ${commonNames.length} are ${common} (HxWxC) but ${odd.length} differ: ${details}. Structured images must share one size: ${hint}.`,
     odd[0],
+    { problem: 'mixed-sizes' },
   );
 }
 

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '@gsa/backends';
-import { DataError } from '../errors.js';
+import { DataError, type DataProblem } from '../errors.js';
 import { isLazyImages, readImages } from '../images/image-set.js';
 import {
   DATA_DIR,
@@ -40,13 +40,19 @@ async function csvFolder(
   return directory;
 }
 
-async function expectDataError(promise: Promise<unknown>, message: RegExp): Promise<DataError> {
+/** Awaits a DataError with `message`, and (where given) the kind of problem it says it is. */
+async function expectDataError(
+  promise: Promise<unknown>,
+  message: RegExp,
+  problem?: DataProblem,
+): Promise<DataError> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
   );
   expect(error).toBeInstanceOf(DataError);
   expect((error as DataError).message).toMatch(message);
+  if (problem !== undefined) expect((error as DataError).problem).toBe(problem);
   return error as DataError;
 }
 
@@ -117,6 +123,7 @@ describe('loadImageFolder with labels.csv', () => {
         classNames: ['cat', 'dog'],
       }),
       /class\(es\) with no images: 'dog'/,
+      'empty-class',
     );
     await expectDataError(
       loadImageFolder(await csvFolder('file,label\na.png,cat\na.png,dog\n', files)),
@@ -125,6 +132,7 @@ describe('loadImageFolder with labels.csv', () => {
     await expectDataError(
       loadImageFolder(await csvFolder('file,label\na.png,cat\nzz.png,dog\n', files)),
       /1 image\(s\) listed in .* do not exist: .*zz\.png/,
+      'missing-files',
     );
     await expectDataError(
       loadImageFolder(
@@ -135,17 +143,23 @@ describe('loadImageFolder with labels.csv', () => {
     await expectDataError(
       loadImageFolder(await csvFolder('file,label\na.png,cat\nb.png,\n', files)),
       /line 3: no label for b\.png/,
+      'labels-file',
     );
     await expectDataError(
       loadImageFolder(scratchDir(), { labelsFile: 'nope.csv' }),
       /labels file .*nope\.csv does not exist/,
+      'labels-file',
     );
   });
 
   it('names a corrupt image and lists images of another size', async () => {
     const corrupt = await csvFolder('file,label\na.png,x\nb.png,y\n', { 'a.png': [4, 4, 1] });
     await writeFile(join(corrupt, 'b.png'), new TextEncoder().encode('not a png'));
-    const error = await expectDataError(loadImageFolder(corrupt), /cannot decode image .*b\.png/);
+    const error = await expectDataError(
+      loadImageFolder(corrupt),
+      /cannot decode image .*b\.png/,
+      'undecodable',
+    );
     expect(error.subject).toContain('b.png');
 
     const mixed = await csvFolder('file,label\na.png,x\nb.png,y\nc.png,x\n', {
@@ -156,6 +170,7 @@ describe('loadImageFolder with labels.csv', () => {
     await expectDataError(
       loadImageFolder(mixed),
       /2 are 4x4x1 \(HxWxC\) but 1 differ: 4x5x1 \(HxWxC\): .*b\.png/,
+      'mixed-sizes',
     );
     await expectDataError(loadImageFolder(mixed, { lazy: true }), /but 1 differ: .*b\.png/);
     const resized = await loadImageFolder(mixed, { size: 4 });

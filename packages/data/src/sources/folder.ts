@@ -13,6 +13,8 @@ import type { ImageSet, SplitName } from '../types.js';
 import { indexLabels, parseSplitName } from './labels.js';
 import { listFilesRecursively } from '../images/list-files.js';
 
+const LABELS_FILE = { problem: 'labels-file' } as const;
+
 /** Names a labels CSV's columns may have (first match wins, case-insensitive). */
 export const COLUMN_ALIASES = {
   file: ['file', 'filename', 'file_name', 'image', 'image_name', 'path', 'png', 'jpg', 'name'],
@@ -91,11 +93,12 @@ async function rowsFromCsv(
     throw new DataError(
       `cannot read labels file ${csvPath}: ${(error as Error).message}`,
       csvPath,
-      { cause: error },
+      { cause: error, problem: 'labels-file' },
     );
   }
   const table = parseCsv(text, csvPath);
-  if (table.length === 0) throw new DataError(`labels file ${csvPath} is empty`, csvPath);
+  if (table.length === 0)
+    throw new DataError(`labels file ${csvPath} is empty`, csvPath, LABELS_FILE);
   const header = table[0]!;
   const columns = options.columns ?? {};
   const fileColumn = findColumn(header, columns.file, COLUMN_ALIASES.file);
@@ -106,24 +109,25 @@ async function rowsFromCsv(
     throw new DataError(
       `labels file ${csvPath} needs a header with a file and a label column (file,label[,split][,group]); its first row is '${header.join(',')}'`,
       csvPath,
+      LABELS_FILE,
     );
   }
   if (table.length === 1)
-    throw new DataError(`labels file ${csvPath} has a header but no rows`, csvPath);
+    throw new DataError(`labels file ${csvPath} has a header but no rows`, csvPath, LABELS_FILE);
   const rows: Row[] = [];
   for (let r = 1; r < table.length; r++) {
     const cells = table[r]!;
     const where = `${csvPath} line ${r + 1}`;
     const file = cells[fileColumn] ?? '';
     const label = cells[labelColumn] ?? '';
-    if (file === '') throw new DataError(`${where}: no file name`, csvPath);
-    if (label === '') throw new DataError(`${where}: no label for ${file}`, file);
+    if (file === '') throw new DataError(`${where}: no file name`, csvPath, LABELS_FILE);
+    if (label === '') throw new DataError(`${where}: no label for ${file}`, file, LABELS_FILE);
     const row: Row = { id: toPosix(file), file, label };
     if (splitColumn >= 0)
       row.split = parseSplitName(cells[splitColumn] ?? '', `${where} (${file})`);
     if (groupColumn >= 0) {
       const group = cells[groupColumn] ?? '';
-      if (group === '') throw new DataError(`${where}: no group for ${file}`, file);
+      if (group === '') throw new DataError(`${where}: no group for ${file}`, file, LABELS_FILE);
       row.group = group;
     }
     rows.push(row);
@@ -135,6 +139,7 @@ async function rowsFromCsv(
     throw new DataError(
       `${missing.length} image(s) listed in ${csvPath} do not exist: ${listSome(missing, 5)}`,
       missing[0],
+      { problem: 'missing-files' },
     );
   }
   return rows;
@@ -189,6 +194,7 @@ async function rowsFromClassFolders(directory: string): Promise<Row[] | undefine
     throw new DataError(
       `class folder(s) with no images in ${directory}: ${listSome(empty)}`,
       empty[0],
+      { problem: 'empty-class' },
     );
   }
   return rows.length > 0 ? rows : undefined;
@@ -213,7 +219,8 @@ export async function loadImageFolder(
     options.labelsFile === undefined ? join(root, 'labels.csv') : resolve(root, options.labelsFile);
   let rows: Row[];
   if (options.labelsFile !== undefined || existsSync(csvPath)) {
-    if (!existsSync(csvPath)) throw new DataError(`labels file ${csvPath} does not exist`, csvPath);
+    if (!existsSync(csvPath))
+      throw new DataError(`labels file ${csvPath} does not exist`, csvPath, LABELS_FILE);
     rows = await rowsFromCsv(root, csvPath, options);
   } else {
     const fromFolders = await rowsFromClassFolders(root);

@@ -138,6 +138,7 @@ export async function loadMedMnist(file: string, options: MedMnistOptions = {}):
         throw new DataError(
           `${where} holds ${pixels[bad]} in image ${Math.floor(bad / perImage)}: every pixel must be a finite number; clean the array (e.g. numpy.nan_to_num) before training`,
           where,
+          { problem: 'non-finite' },
         );
       }
     }

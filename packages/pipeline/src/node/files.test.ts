@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PipelineError } from '../errors.js';
-import { prepareRunDirectory, writeFileAtomic, writeJsonAtomic } from './files.js';
+import {
+  errorCodes,
+  prepareRunDirectory,
+  writeError,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from './files.js';
 
 describe('writeFileAtomic (sync)', () => {
   let directory: string;
@@ -45,5 +51,22 @@ describe('writeFileAtomic (sync)', () => {
     const run = join(directory, 'run');
     prepareRunDirectory(run);
     expect(readdirSync(run)).toEqual([]);
+  });
+});
+
+describe('writeError', () => {
+  it('finds the system code under wrapping errors, says what to do, and keeps the cause', () => {
+    const full = Object.assign(new Error('ENOSPC: no space left on device, write'), {
+      code: 'ENOSPC',
+    });
+    const wrapped = new Error('Could not save the model to /runs/a/model', { cause: full });
+    const error = writeError('/runs/a/model', wrapped);
+    expect(error.message).toBe(
+      'Cannot write /runs/a/model: Could not save the model to /runs/a/model',
+    );
+    expect(error.hint).toBe('The disk is full: free some space or choose another --out.');
+    expect(error.cause).toBe(wrapped);
+    expect(errorCodes(error)).toEqual(['ENOSPC']);
+    expect(writeError('/x', new Error('odd')).hint).toBe('Check the path and permissions.');
   });
 });

@@ -26,7 +26,7 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 export function writeError(path: string, error: unknown): PipelineError {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCodes(error)[0];
   const hints: Record<string, string> = {
     ENOSPC: 'The disk is full: free some space or choose another --out.',
     EACCES: 'Choose an --out directory you can write to.',
@@ -37,7 +37,19 @@ export function writeError(path: string, error: unknown): PipelineError {
   return new PipelineError(
     `Cannot write ${path}: ${(error as Error).message}`,
     hints[code ?? ''] ?? 'Check the path and permissions.',
+    1,
+    { cause: error },
   );
+}
+
+/** The system error codes (ENOSPC, EACCES, ...) of an error and its causes, outermost first. */
+export function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (typeof code === 'string') codes.push(code);
+  }
+  return codes;
 }
 
 /**

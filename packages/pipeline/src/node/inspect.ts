@@ -35,33 +35,61 @@ export async function inspectDataset(
 ): Promise<DatasetInspection> {
   const set = await loadRunData(spec, undefined, false);
   try {
-    const counted = classCounts(set);
-    const { source, height, width, channels, details } = set.metadata;
-    let splits: Record<string, number> | undefined;
-    if (set.splits) {
-      splits = {};
-      for (const split of set.splits) splits[split] = (splits[split] ?? 0) + 1;
-    }
-    let text = describeImageSet(spec, set);
+    const inspection = summarizeImageSet(spec, set);
+    let text = inspectionText(inspection);
     if (sheet !== false) {
       await writeContactSheet(set, sheet);
       text += `\n  contact sheet (a row per class, in the order above): ${sheet}`;
     }
-    return {
-      spec,
-      source,
-      images: imageCount(set),
-      shape: [height, width, channels],
-      classes: Object.fromEntries(set.classNames.map((name, index) => [name, counted[index]!])),
-      ...(splits ? { splits } : {}),
-      ...(set.groups ? { groups: new Set(set.groups).size } : {}),
-      ...(details ? { details } : {}),
-      ...(sheet === false ? {} : { contactSheet: sheet }),
-      text,
-    };
+    return { ...inspection, ...(sheet === false ? {} : { contactSheet: sheet }), text };
   } finally {
     if (set.images instanceof tf.Tensor) set.images.dispose();
   }
+}
+
+/** The `gsa datasets inspect` text for a loaded set. */
+export function describeImageSet(spec: string, set: ImageSet): string {
+  return inspectionText(summarizeImageSet(spec, set));
+}
+
+type SetSummary = Omit<DatasetInspection, 'text' | 'contactSheet'>;
+
+/** Counts what a loaded set holds, once: classes, splits, groups. */
+function summarizeImageSet(spec: string, set: ImageSet): SetSummary {
+  const counted = classCounts(set);
+  const { source, height, width, channels, details } = set.metadata;
+  let splits: Record<string, number> | undefined;
+  if (set.splits) {
+    splits = {};
+    for (const split of set.splits) splits[split] = (splits[split] ?? 0) + 1;
+  }
+  return {
+    spec,
+    source,
+    images: imageCount(set),
+    shape: [height, width, channels],
+    classes: Object.fromEntries(set.classNames.map((name, index) => [name, counted[index]!])),
+    ...(splits ? { splits } : {}),
+    ...(set.groups ? { groups: new Set(set.groups).size } : {}),
+    ...(details ? { details } : {}),
+  };
+}
+
+function inspectionText(inspection: SetSummary): string {
+  const { spec, source, images, shape, classes, splits, groups, details } = inspection;
+  const lines = [
+    `${spec}: ${images} images of ${shape.join('x')} (every image the same size: structured)`,
+    ...Object.entries(classes).map(([name, count]) => `  ${name}: ${count}`),
+  ];
+  if (splits)
+    lines.push(
+      `  splits: ${Object.entries(splits)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(', ')}`,
+    );
+  if (groups !== undefined) lines.push(`  groups: ${groups}`);
+  if (source === 'dicom' || source === 'nifti') lines.push(...medicalLines(details ?? {}));
+  return lines.join('\n');
 }
 
 /** Counts like `{ CT: 12, MR: 3 }` as `CT (12), MR (3)`. */
@@ -73,13 +101,13 @@ function counts(value: unknown): string | undefined {
   return entries.map(([name, count]) => `${name} (${String(count)})`).join(', ');
 }
 
+
 /**
  * What DICOM and NIfTI sets add: modality, source sizes, bit depth, window,
  * orientation, patient counts. Only what the loader put in metadata.details,
  * which holds no header identifier.
  */
-function medicalLines(set: ImageSet): string[] {
-  const details = set.metadata.details ?? {};
+function medicalLines(details: Readonly<Record<string, unknown>>): string[] {
   const lines: string[] = [];
   const tallied: [string, string][] = [
     ['modality', 'modality'],
@@ -119,22 +147,4 @@ function medicalLines(set: ImageSet): string[] {
     lines.push(`  flipped horizontally: ${details.flipped.length}${rule}`);
   }
   return lines;
-}
-
-/** The `gsa datasets inspect` text for a loaded set. */
-export function describeImageSet(spec: string, set: ImageSet): string {
-  const classes = classCounts(set);
-  const { source, height, width, channels } = set.metadata;
-  const lines = [
-    `${spec}: ${imageCount(set)} images of ${height}x${width}x${channels} (every image the same size: structured)`,
-    ...set.classNames.map((name, index) => `  ${name}: ${classes[index]}`),
-  ];
-  if (set.splits) {
-    const bySplit = new Map<string, number>();
-    for (const split of set.splits) bySplit.set(split, (bySplit.get(split) ?? 0) + 1);
-    lines.push(`  splits: ${[...bySplit].map(([name, count]) => `${name} ${count}`).join(', ')}`);
-  }
-  if (set.groups) lines.push(`  groups: ${new Set(set.groups).size}`);
-  if (source === 'dicom' || source === 'nifti') lines.push(...medicalLines(set));
-  return lines.join('\n');
 }

@@ -18,7 +18,7 @@ import { splitRecord, splitRun } from '../split.js';
 import { summarizeRun, type FailedRunSummary, type RunSummary } from '../summary.js';
 import { trainOnSplit, type SplitTraining } from '../train-on-split.js';
 import { writeRunArtifacts, type MapDisplay } from './artifacts.js';
-import { prepareRunDirectory, writeError, writeJsonAtomic } from './files.js';
+import { errorCodes, prepareRunDirectory, writeError, writeJsonAtomic } from './files.js';
 import { lockRunDirectory, type RunLock } from './run-lock.js';
 import { loadRunData } from './load-data.js';
 import { saveModelToDirectory } from './model-files.js';
@@ -71,18 +71,13 @@ export async function train(config: RunConfig, options: TrainOptions = {}): Prom
 
 /** A full disk (or quota), anywhere in the error's causes, as an error that says what to do. */
 function diskFull(error: unknown, out: string): PipelineError | undefined {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT' || /\bENOSPC\b/.test(cause.message)) {
-      return new PipelineError(
-        (error as Error).message,
-        `The disk holding ${out} is full: free some space (or choose another --out), then continue with --resume; the last finished checkpoint is intact.`,
-        1,
-        { cause: error },
-      );
-    }
-  }
-  return undefined;
+  if (!errorCodes(error).some((code) => code === 'ENOSPC' || code === 'EDQUOT')) return undefined;
+  return new PipelineError(
+    (error as Error).message,
+    `The disk holding ${out} is full: free some space (or choose another --out), then continue with --resume; the last finished checkpoint is intact.`,
+    1,
+    { cause: error },
+  );
 }
 
 /**

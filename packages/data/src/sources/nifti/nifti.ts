@@ -183,6 +183,7 @@ export async function loadNifti(path: string, options: NiftiOptions = {}): Promi
       throw new DataError(
         `${missing.length} file(s) listed in ${csvPath} do not exist: ${listSome(missing, 5)}`,
         missing[0],
+        { problem: 'missing-files' },
       );
     }
     if (slices.length === 0) {
