@@ -75,6 +75,14 @@ describe('gsa train', () => {
     expect(decision.spread).toBeGreaterThanOrEqual(0);
     expect(decision.spread).toBeLessThanOrEqual(decision.max - decision.min + 1e-9);
     expect(summary.pixelRepresentation).toMatchObject({ kind: 'exact', standardized: true });
+    // The layout check ran on the training images only (32 of the 40) and says so.
+    expect(summary.structure).toMatchObject({
+      images: 32,
+      verdict: expect.stringMatching(/^(roughly )?aligned$/),
+    });
+    expect(trained.stderr).toMatch(
+      /gsa: layout of the training images: (roughly )?aligned \(median shift/,
+    );
 
     // The report: the map before and after learning on one scale, Grad-CAM beside the global map.
     const html = readFileSync(join(run, 'report.html'), 'utf8');
@@ -85,6 +93,9 @@ describe('gsa train', () => {
       'Grad-CAM of the predicted class at layer <code>block4.relu</code>',
       'test image 3',
       'id="map-decision"',
+      // Does one map fit: the training images' layout, with their mean and std images.
+      'Does one map fit this data?',
+      'per-pixel standard deviation',
       `Spread (95th &minus; 5th percentile) ${decision.spread.toFixed(2)}`,
     ])
       expect(html).toContain(text);

@@ -73,4 +73,13 @@ export {
   type BatchOptions,
 } from './batching/batches.js';
 export { Random, hashSeed } from './random.js';
+export { quantile, quantileOfSorted, pearsonCorrelation } from './statistics.js';
+export {
+  checkStructure,
+  STRUCTURE_THRESHOLDS,
+  type StructureCheck,
+  type StructureOptions,
+  type StructureVerdict,
+} from './structure/structure.js';
+export { registerTranslations } from './structure/register.js';
 export { parseNpy, parseNpz, encodeNpy, type NpyArray, type NpyData } from './npy/npy.js';

@@ -1,5 +1,5 @@
 import studentTCdf from '@stdlib/stats-base-dists-t-cdf';
-import { Random } from '@gsa/data';
+import { Random, quantileOfSorted } from '@gsa/data';
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) throw new RangeError('mean of no values');
@@ -112,17 +112,6 @@ export interface ConfidenceInterval {
   readonly lower: number;
   readonly upper: number;
   readonly confidence: number;
-}
-
-/** Linear-interpolated quantile of sorted values (numpy's default method). */
-function quantileOfSorted(sorted: Float64Array, q: number): number {
-  const position = q * (sorted.length - 1);
-  const below = Math.floor(position);
-  const above = Math.min(below + 1, sorted.length - 1);
-  return (
-    (sorted[below] as number) +
-    (position - below) * ((sorted[above] as number) - (sorted[below] as number))
-  );
 }
 
 /**

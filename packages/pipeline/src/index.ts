@@ -39,3 +39,4 @@ export {
   type RunSummary,
 } from './summary.js';
 export { DEMO_DEFAULTS, demoRunSettings } from './demo-settings.js';
+export { summarizeStructure, describeStructure, type StructureSummary } from './structure.js';

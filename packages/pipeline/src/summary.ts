@@ -2,6 +2,7 @@ import { mapStatistics, type AttentionMode, type MapStatistics } from '@gsa/atte
 import type { PixelRepresentation } from '@gsa/data';
 import type { TwoPhaseResult } from '@gsa/trainer';
 import type { ModelScore } from './score.js';
+import type { StructureSummary } from './structure.js';
 
 /** What a finished training measured (summary.json without the run's bookkeeping). */
 export interface RunMeasurements {
@@ -41,6 +42,8 @@ export interface RunSummary extends RunMeasurements {
   gsaVersion: string;
   /** ROC-AUC of the map against the true evidence region, when one is known. */
   mapRocAuc?: number;
+  /** Does one map fit: the structure check of the training images. */
+  structure?: StructureSummary;
 }
 
 /** The measurements of a run: from its training history and the test score. */

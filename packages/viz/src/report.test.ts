@@ -69,6 +69,41 @@ describe('report.html', () => {
     expect(html).not.toContain('id="map-decision"');
   });
 
+  it("shows whether one map fits: the layout's verdict, its mean and std images, a warning when not aligned", async () => {
+    const image = (fill: (pixel: number) => number) => ({
+      height: 4,
+      width: 4,
+      channels: 1 as const,
+      values: Float32Array.from({ length: 16 }, (_, pixel) => fill(pixel)),
+    });
+    const layout = {
+      verdict: 'not aligned' as const,
+      text: 'not aligned (median shift 7.9 px, 7.8% of the side; 90% within 21.9 px, 21.5%; correlation with the mean 0.55, 10-90%: 0.29-0.72)',
+      advice: 'the images do not share one layout: register them first (--align translate).',
+      meanImage: image((pixel) => pixel),
+      stdImage: image((pixel) => 16 - pixel),
+    };
+    const shown = await renderReportHtml(
+      { ...sampleRunReport(), layout },
+      { imageToDataUri: pngDataUri },
+    );
+    const section = /<section id="layout">([^]*?)<\/section>/.exec(shown)?.[1] ?? '';
+    expect(section).toContain('<h2>Does one map fit this data?</h2>');
+    expect(section).toContain(
+      '<p class="warning">Layout of the training images: not aligned (median shift 7.9 px',
+    );
+    expect(section).toContain('The images do not share one layout');
+    expect(section).toContain('per-pixel mean');
+    expect(section).toContain('per-pixel standard deviation');
+    expect(section.match(/src="data:image\/png;base64,/g)).toHaveLength(2);
+    const aligned = await renderReportHtml(
+      { ...sampleRunReport(), layout: { ...layout, verdict: 'aligned' } },
+      { imageToDataUri: pngDataUri },
+    );
+    expect(aligned).toContain('<section id="layout"><h2>Does one map fit this data?</h2><p>Layout');
+    expect(html).not.toContain('id="layout"');
+  });
+
   it('escapes text from the report', () => {
     expect(html).toContain('synthetic disks &lt;test&gt;');
     expect(html).not.toContain('disks <test>');

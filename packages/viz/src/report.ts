@@ -71,6 +71,19 @@ export interface RunReport {
   attentionMapDecision?: { spread: number; fractionBelow: number; fractionAbove: number };
   /** The mean training image the map is overlaid on. */
   meanImage?: ImageArray;
+  /**
+   * Does one map fit this data: the structure check of the training images
+   * (`checkStructure` of @gsa/data), its per-pixel mean and standard
+   * deviation shown as images, and what the verdict means.
+   */
+  layout?: {
+    verdict: 'aligned' | 'roughly aligned' | 'not aligned';
+    /** The measurements in one line (shift, correlation with the mean). */
+    text: string;
+    advice: string;
+    meanImage: ImageArray;
+    stdImage: ImageArray;
+  };
   examples?: readonly ReportExample[];
   /** The layer the examples' Grad-CAM explains (named in the examples section). */
   gradCamLayer?: string;
@@ -185,6 +198,17 @@ export async function renderReportHtml(
   sections.push(
     `<section id="configuration"><h2>Configuration</h2>${configurationTable(report.configuration)}</section>`,
   );
+
+  if (report.layout) {
+    const { verdict, text, advice, meanImage, stdImage } = report.layout;
+    const mean = imageToRgba(meanImage);
+    const spread = imageToRgba(stdImage);
+    sections.push(
+      `<section id="layout"><h2>Does one map fit this data?</h2>` +
+        `<p${verdict === 'aligned' ? '' : ' class="warning"'}>Layout of the training images: ${escapeHtml(text)}. ${escapeHtml(advice.charAt(0).toUpperCase() + advice.slice(1))}</p>` +
+        `<div class="row">${figure(toUri(mean), 'per-pixel mean', displayWidth(mean))}${figure(toUri(spread), 'per-pixel standard deviation', displayWidth(spread))}</div></section>`,
+    );
+  }
 
   if (report.history && report.history.length > 0) {
     const svg = await renderChartSvg(

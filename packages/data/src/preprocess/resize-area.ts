@@ -79,20 +79,28 @@ function resizeAreaFast(
   const { data, stride, channels: cn, left, top } = view;
   const area = sx * sy;
   const scale = f(1 / area);
+  // OpenCV's offset table: where each cell of a block is, row-major, from its corner.
+  const offsets = new Int32Array(area);
+  for (let k = 0; k < area; k++) offsets[k] = (Math.floor(k / sx) * stride + (k % sx)) * cn;
   for (let dy = 0; dy < dstH; dy++) {
     for (let dx = 0; dx < dstW; dx++) {
+      const corner = ((top + dy * sy) * stride + left + dx * sx) * cn;
       for (let c = 0; c < cn; c++) {
-        // Row-major over the block, like OpenCV's offset table, and summed in
-        // its unrolled order: sum + (((a + b) + c) + d), then one at a time.
-        const at = (k: number): number =>
-          data[
-            ((top + dy * sy + Math.floor(k / sx)) * stride + left + dx * sx + (k % sx)) * cn + c
-          ]!;
+        const base = corner + c;
+        // Summed in OpenCV's unrolled order: sum + (((a + b) + c) + d), then one at a time.
         let sum = 0;
         let k = 0;
         for (; k <= area - 4; k += 4)
-          sum = f(sum + f(f(f(at(k) + at(k + 1)) + at(k + 2)) + at(k + 3)));
-        for (; k < area; k++) sum = f(sum + at(k));
+          sum = f(
+            sum +
+              f(
+                f(
+                  f(data[base + offsets[k]!]! + data[base + offsets[k + 1]!]!) +
+                    data[base + offsets[k + 2]!]!,
+                ) + data[base + offsets[k + 3]!]!,
+              ),
+          );
+        for (; k < area; k++) sum = f(sum + data[base + offsets[k]!]!);
         out[(dy * dstW + dx) * cn + c] = f(sum * scale);
       }
     }

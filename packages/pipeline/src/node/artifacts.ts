@@ -8,6 +8,7 @@ import { overlayHeatmap } from '@gsa/viz';
 import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
 import type { RunConfig } from '../config.js';
 import { PipelineError, UsageError } from '../errors.js';
+import { describeStructure } from '../structure.js';
 import { renderGradCamPanel, type MapDisplay } from './grad-cam.js';
 import { firstChannels } from './report-examples.js';
 import { runDirectoryHolder } from './run-lock.js';
@@ -72,6 +73,17 @@ export async function writeRunArtifacts(
       channels: channels === 3 ? 3 : 1,
       values: firstChannels(run.meanImage, channels),
     },
+    ...(run.structure && run.summary.structure
+      ? {
+          layout: {
+            verdict: run.summary.structure.verdict,
+            text: describeStructure(run.summary.structure),
+            advice: run.summary.structure.advice,
+            meanImage: { height, width, channels: 1, values: run.structure.meanImage },
+            stdImage: { height, width, channels: 1, values: run.structure.stdImage },
+          },
+        }
+      : {}),
   });
 }
 

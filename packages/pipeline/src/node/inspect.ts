@@ -1,4 +1,5 @@
-import { classCounts, imageCount, type ImageSet } from '@gsa/data';
+import { checkStructure, classCounts, imageCount, type ImageSet } from '@gsa/data';
+import { describeStructure, summarizeStructure, type StructureSummary } from '../structure.js';
 import * as tf from '@tensorflow/tfjs-core';
 import { writeContactSheet } from './contact-sheet.js';
 import { loadRunData } from './load-data.js';
@@ -19,6 +20,11 @@ export interface DatasetInspection {
   groups?: number;
   /** What the loader reports besides (DICOM and NIfTI: modality, window, ...; no header identifier). */
   details?: Readonly<Record<string, unknown>>;
+  /**
+   * Does one map fit: how far the images sit from their common layout (the
+   * training images where the data marks a test split, else all of them).
+   */
+  structure: StructureSummary;
   /** The contact sheet PNG written, if any. */
   contactSheet?: string;
   /** The same as text, as `gsa datasets inspect` prints it. */
@@ -35,11 +41,12 @@ export async function inspectDataset(
 ): Promise<DatasetInspection> {
   const set = await loadRunData(spec, undefined, false);
   try {
-    const inspection = summarizeImageSet(spec, set);
+    const check = await checkStructure(set, { indices: notTest(set) });
+    const inspection = { ...summarizeImageSet(spec, set), structure: summarizeStructure(check) };
     let text = inspectionText(inspection);
     if (sheet !== false) {
-      await writeContactSheet(set, sheet);
-      text += `\n  contact sheet (a row per class, in the order above): ${sheet}`;
+      await writeContactSheet(set, sheet, { structure: check });
+      text += `\n  contact sheet (a row per class, in the order above, then the mean and standard-deviation images): ${sheet}`;
     }
     return { ...inspection, ...(sheet === false ? {} : { contactSheet: sheet }), text };
   } finally {
@@ -52,7 +59,16 @@ export function describeImageSet(spec: string, set: ImageSet): string {
   return inspectionText(summarizeImageSet(spec, set));
 }
 
-type SetSummary = Omit<DatasetInspection, 'text' | 'contactSheet'>;
+type SetSummary = Omit<DatasetInspection, 'text' | 'contactSheet' | 'structure'> & {
+  structure?: StructureSummary;
+};
+
+/** The images a model would train on: all but the data's own test split. */
+function notTest(set: ImageSet): number[] {
+  const all = Array.from({ length: imageCount(set) }, (_, index) => index);
+  const train = set.splits ? all.filter((index) => set.splits![index] !== 'test') : all;
+  return train.length >= 2 ? train : all;
+}
 
 /** Counts what a loaded set holds, once: classes, splits, groups. */
 function summarizeImageSet(spec: string, set: ImageSet): SetSummary {
@@ -76,9 +92,9 @@ function summarizeImageSet(spec: string, set: ImageSet): SetSummary {
 }
 
 function inspectionText(inspection: SetSummary): string {
-  const { spec, source, images, shape, classes, splits, groups, details } = inspection;
+  const { spec, source, images, shape, classes, splits, groups, details, structure } = inspection;
   const lines = [
-    `${spec}: ${images} images of ${shape.join('x')} (every image the same size: structured)`,
+    `${spec}: ${images} images of ${shape.join('x')}`,
     ...Object.entries(classes).map(([name, count]) => `  ${name}: ${count}`),
   ];
   if (splits)
@@ -89,6 +105,12 @@ function inspectionText(inspection: SetSummary): string {
     );
   if (groups !== undefined) lines.push(`  groups: ${groups}`);
   if (source === 'dicom' || source === 'nifti') lines.push(...medicalLines(details ?? {}));
+  if (structure) {
+    lines.push(
+      `  layout${structure.images < images ? ` of the ${structure.images} training images` : ''}: ${describeStructure(structure)}`,
+      `  ${structure.advice}`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -100,7 +122,6 @@ function counts(value: unknown): string | undefined {
     return undefined;
   return entries.map(([name, count]) => `${name} (${String(count)})`).join(', ');
 }
-
 
 /**
  * What DICOM and NIfTI sets add: modality, source sizes, bit depth, window,

@@ -7,13 +7,14 @@ import '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backboneDefinition } from '@gsa/backbones';
-import { imageCount } from '@gsa/data';
+import { checkStructure, imageCount } from '@gsa/data';
 import { binaryRocAuc } from '@gsa/eval';
 import { deployableModel } from '@gsa/trainer';
 import { fileCheckpointStore, metricsJsonlWriter, progressCallback } from '@gsa/trainer/node';
 import type { RunConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
 import { scoreModel } from '../score.js';
+import { describeStructure, summarizeStructure } from '../structure.js';
 import { splitRecord, splitRun } from '../split.js';
 import { summarizeRun, type FailedRunSummary, type RunSummary } from '../summary.js';
 import { trainOnSplit, type SplitTraining } from '../train-on-split.js';
@@ -127,6 +128,14 @@ async function trainLocked(
   log(
     `gsa: ${imageCount(set)} images ${height}x${width}x${channels}, ${set.classNames.length} classes; ${split.train.length} train / ${split.test.length} test`,
   );
+  // Does one map fit? Measured on the training images only (nothing from the test split).
+  const structureCheck =
+    split.train.length >= 2 ? await checkStructure(set, { indices: split.train }) : undefined;
+  const structure = structureCheck ? summarizeStructure(structureCheck) : undefined;
+  if (structure) {
+    log(`gsa: layout of the training images: ${describeStructure(structure)}`);
+    if (structure.verdict !== 'aligned') log(`gsa: ${structure.advice}`);
+  }
   let training: SplitTraining;
   let trainingStarted = false;
   let epochsDone = 0;
@@ -207,6 +216,7 @@ async function trainLocked(
       epochsPlanned: config.epochs,
       ...(result.stopReason && !interrupted ? { stopReason: result.stopReason } : {}),
       ...summarizeRun(config.attention, result, score, representation),
+      ...(structure ? { structure } : {}),
       timings: {
         phase1Seconds: round(result.phaseSeconds.phase1),
         phase2Seconds: round(result.phaseSeconds.phase2),
@@ -230,6 +240,7 @@ async function trainLocked(
       classNames: set.classNames,
       meanImage,
       shape: [height, width, channels],
+      ...(structureCheck ? { structure: structureCheck } : {}),
       ...examples,
     };
     await writeRunArtifacts(config.out, config, run, options.display ?? {});

@@ -1,3 +1,4 @@
+import type { StructureCheck } from '@gsa/data';
 import type { ReportExample } from '@gsa/viz';
 import type { TwoPhaseResult } from '@gsa/trainer';
 import type { RunSummary } from '../summary.js';
@@ -10,6 +11,8 @@ export interface TrainedRun {
   /** The training set's mean image [H*W*C], for overlays. */
   meanImage: Float32Array;
   shape: [number, number, number];
+  /** The structure check of the training images (the report shows its mean and std images). */
+  structure?: StructureCheck;
   /**
    * The first test images with Grad-CAM of the deployed model's prediction
    * (and, for backbones with attention of their own, their per-image maps).

@@ -1,0 +1,83 @@
+// Translation registration of a set of images to their common mean: each
+// image's shift is estimated against the mean, the images are moved back, the
+// mean (now sharper) is taken again, and the residual shifts are added, a few
+// times over. Iterating removes the estimator's pull towards zero (the window
+// and a blurred first mean both shrink large shifts).
+import { PhaseCorrelator } from './phase-correlation.js';
+
+/**
+ * Shifts that register `images` (row-major `count` x grid x grid) to their
+ * mean: `[dy, dx]` per image, with `image(y, x) ~ mean(y - dy, x - dx)`, in
+ * grid pixels, centred so that they average to zero.
+ */
+export function registerTranslations(
+  images: Float32Array,
+  count: number,
+  grid: number,
+  iterations = 3,
+): Float64Array {
+  const cells = grid * grid;
+  const shifts = new Float64Array(count * 2);
+  // The images moved by the current shifts (the images themselves at first).
+  let moved = images;
+  const mean = new Float32Array(cells);
+  for (let iteration = 0; iteration < iterations; iteration++) {
+    if (iteration > 0) {
+      if (moved === images) moved = new Float32Array(images.length);
+      for (let i = 0; i < count; i++)
+        shiftImage(
+          images.subarray(i * cells, (i + 1) * cells),
+          grid,
+          grid,
+          -shifts[2 * i]!,
+          -shifts[2 * i + 1]!,
+          moved.subarray(i * cells, (i + 1) * cells),
+        );
+    }
+    mean.fill(0);
+    for (let i = 0; i < count; i++)
+      for (let p = 0; p < cells; p++) mean[p] = mean[p]! + moved[i * cells + p]! / count;
+    const correlator = new PhaseCorrelator(mean, grid, grid);
+    for (let i = 0; i < count; i++) {
+      const residual = correlator.displacement(moved.subarray(i * cells, (i + 1) * cells));
+      shifts[2 * i] = shifts[2 * i]! + residual.dy;
+      shifts[2 * i + 1] = shifts[2 * i + 1]! + residual.dx;
+    }
+    centre(shifts, count);
+  }
+  return shifts;
+}
+
+/** `out(y, x) = image(y - dy, x - dx)`, bilinear, edges repeated. */
+export function shiftImage(
+  image: ArrayLike<number>,
+  height: number,
+  width: number,
+  dy: number,
+  dx: number,
+  out: Float32Array = new Float32Array(height * width),
+): Float32Array {
+  for (let y = 0; y < height; y++) {
+    const sy = Math.min(height - 1, Math.max(0, y - dy));
+    const y0 = Math.min(height - 2, Math.floor(sy));
+    const fy = sy - y0;
+    for (let x = 0; x < width; x++) {
+      const sx = Math.min(width - 1, Math.max(0, x - dx));
+      const x0 = Math.min(width - 2, Math.floor(sx));
+      const fx = sx - x0;
+      const top = image[y0 * width + x0]! * (1 - fx) + image[y0 * width + x0 + 1]! * fx;
+      const bottom =
+        image[(y0 + 1) * width + x0]! * (1 - fx) + image[(y0 + 1) * width + x0 + 1]! * fx;
+      out[y * width + x] = top * (1 - fy) + bottom * fy;
+    }
+  }
+  return out;
+}
+
+function centre(shifts: Float64Array, count: number): void {
+  for (const axis of [0, 1]) {
+    let sum = 0;
+    for (let i = 0; i < count; i++) sum += shifts[2 * i + axis]!;
+    for (let i = 0; i < count; i++) shifts[2 * i + axis] = shifts[2 * i + axis]! - sum / count;
+  }
+}
