@@ -152,6 +152,12 @@ export async function main(argv: string[]): Promise<number> {
       "'exact' (default) or r eigen-images (low-rank, memory independent of N)",
       rankFlag,
     )
+    .addOption(
+      new Option(
+        '--align <how>',
+        "register the images first: 'translate' moves each onto the training images' registered mean (the model keeps the reference, so eval and predict align new images alike); default none",
+      ).choices(['none', 'translate']),
+    )
     .option(
       '--no-standardize-pixels',
       'build the pixel representation from the raw intensities (default: each image standardised over its pixels)',

@@ -82,4 +82,11 @@ export {
   type StructureVerdict,
 } from './structure/structure.js';
 export { registerTranslations } from './structure/register.js';
+export {
+  alignmentReference,
+  shiftsToReference,
+  alignImageSet,
+  alignImage,
+  type AlignmentReference,
+} from './structure/align.js';
 export { parseNpy, parseNpz, encodeNpy, type NpyArray, type NpyData } from './npy/npy.js';

@@ -58,6 +58,9 @@ describe('resolveRunConfig', () => {
       standardizePixels: true,
     });
     expect(resolveRunConfig({ data: 'x', mapLearningRate: 0.01 }).mapLearningRate).toBe(0.01);
+    expect(resolveRunConfig({ data: 'x' }).align).toBe('none');
+    expect(resolveRunConfig({ data: 'x', align: 'translate' }).align).toBe('translate');
+    expect(() => resolveRunConfig({ data: 'x', align: 'rigid' })).toThrow(/align/);
     expect(() => resolveRunConfig({ data: 'x', mapLearningRate: 'fast' })).toThrow(
       /mapLearningRate/,
     );

@@ -6,6 +6,9 @@ import { ATTENTION_MODES, PIXEL_CNN_INITIALIZATIONS } from '@gsa/attention';
 import { MAP_LEARNING_RATE_RULE_NAMES } from '@gsa/trainer';
 import { UsageError } from './errors.js';
 
+/** `align`'s choices: none, or a translation onto the training mean. */
+export const ALIGN_METHODS = ['none', 'translate'] as const;
+
 /** The fraction of epochs the map trains jointly by default (the paper's E = 24 of 100). */
 export const DEFAULT_CUTOFF_FRACTION = 0.24;
 
@@ -49,6 +52,12 @@ export const RunConfigSchema = z
     testFraction: z.number().gt(0).lt(1).default(0.2),
     /** With groups in the data (patients, subjects), keep each group on one side of the split. */
     groupSplit: z.boolean().default(true),
+    /**
+     * Register every image to the training images' mean before anything else
+     * ('translate'); the reference travels with the model, so evaluation and
+     * prediction align new images the same way.
+     */
+    align: z.enum(ALIGN_METHODS).default('none'),
     /** Extra options of the backbone (config files only), e.g. `{ widths: [16, 32, 64] }` for smallcnn. */
     backboneOptions: z.record(z.string(), z.unknown()).optional(),
   })

@@ -8,6 +8,7 @@ export {
   RunConfigSchema,
   resolveRunConfig,
   DEFAULT_CUTOFF_FRACTION,
+  ALIGN_METHODS,
   RENAMED_KEYS,
   type RunConfig,
 } from './config.js';

@@ -42,8 +42,10 @@ export interface RunSummary extends RunMeasurements {
   gsaVersion: string;
   /** ROC-AUC of the map against the true evidence region, when one is known. */
   mapRocAuc?: number;
-  /** Does one map fit: the structure check of the training images. */
+  /** Does one map fit: the structure check of the training images (as trained on: after `align`). */
   structure?: StructureSummary;
+  /** With `align`: the same check before the images were aligned. */
+  structureBeforeAlignment?: StructureSummary;
 }
 
 /** The measurements of a run: from its training history and the test score. */

@@ -48,7 +48,10 @@ export function registerTranslations(
   return shifts;
 }
 
-/** `out(y, x) = image(y - dy, x - dx)`, bilinear, edges repeated. */
+/**
+ * `out(y, x) = image(y - dy, x - dx)` for every channel of an interleaved
+ * (HWC) image, bilinear, edges repeated.
+ */
 export function shiftImage(
   image: ArrayLike<number>,
   height: number,
@@ -56,19 +59,24 @@ export function shiftImage(
   dy: number,
   dx: number,
   out: Float32Array = new Float32Array(height * width),
+  channels = 1,
 ): Float32Array {
   for (let y = 0; y < height; y++) {
     const sy = Math.min(height - 1, Math.max(0, y - dy));
-    const y0 = Math.min(height - 2, Math.floor(sy));
+    const y0 = Math.max(0, Math.min(height - 2, Math.floor(sy)));
+    const y1 = Math.min(height - 1, y0 + 1);
     const fy = sy - y0;
     for (let x = 0; x < width; x++) {
       const sx = Math.min(width - 1, Math.max(0, x - dx));
-      const x0 = Math.min(width - 2, Math.floor(sx));
+      const x0 = Math.max(0, Math.min(width - 2, Math.floor(sx)));
+      const x1 = Math.min(width - 1, x0 + 1);
       const fx = sx - x0;
-      const top = image[y0 * width + x0]! * (1 - fx) + image[y0 * width + x0 + 1]! * fx;
-      const bottom =
-        image[(y0 + 1) * width + x0]! * (1 - fx) + image[(y0 + 1) * width + x0 + 1]! * fx;
-      out[y * width + x] = top * (1 - fy) + bottom * fy;
+      for (let c = 0; c < channels; c++) {
+        const at = (yy: number, xx: number) => image[(yy * width + xx) * channels + c]!;
+        const top = at(y0, x0) * (1 - fx) + at(y0, x1) * fx;
+        const bottom = at(y1, x0) * (1 - fx) + at(y1, x1) * fx;
+        out[(y * width + x) * channels + c] = top * (1 - fy) + bottom * fy;
+      }
     }
   }
   return out;

@@ -6,6 +6,8 @@ import { Fft2d } from './fft.js';
 import { PhaseCorrelator } from './phase-correlation.js';
 import { registerTranslations, shiftImage } from './register.js';
 import { checkStructure, STRUCTURE_THRESHOLDS } from './structure.js';
+import { alignImage, alignImageSet, alignmentReference } from './align.js';
+import { readImages } from '../images/image-set.js';
 
 const SIZE = 64;
 
@@ -174,5 +176,44 @@ describe('checkStructure', () => {
     await expect(checkStructure(set, { indices: [0] })).rejects.toThrow(/at least 2 images/);
     await expect(checkStructure(set, { analysisSize: 48 })).rejects.toThrow(/power of two/);
     tf.dispose(set.images as tf.Tensor);
+  });
+});
+
+describe('translation alignment', () => {
+  it('aligns every image to the registered training mean: known shifts within 0.5 px, the set then aligned', async () => {
+    const random = new Random(21);
+    const count = 36;
+    const truth = Array.from({ length: count }, () => [
+      (random.next() - 0.5) * 24,
+      (random.next() - 0.5) * 24,
+    ]);
+    const set = setOf(truth.map(([dy, dx]) => structuredImage(dy!, dx!, random)));
+    const train = Array.from({ length: 28 }, (_, i) => i);
+    const test = Array.from({ length: 8 }, (_, i) => 28 + i);
+    const reference = await alignmentReference(set, train);
+    expect(reference).toMatchObject({ method: 'translate', height: SIZE, width: SIZE, grid: 64 });
+    // The reference sits at the training images' average shift.
+    const average = (axis: number) =>
+      train.reduce((sum, i) => sum + truth[i]![axis]!, 0) / train.length;
+    const { set: aligned, shifts } = await alignImageSet(set, reference, [...train, ...test]);
+    [...train, ...test].forEach((image, i) => {
+      expect(Math.abs(shifts[2 * i]! - (truth[image]![0]! - average(0)))).toBeLessThan(0.5);
+      expect(Math.abs(shifts[2 * i + 1]! - (truth[image]![1]! - average(1)))).toBeLessThan(0.5);
+    });
+    expect((await checkStructure(set, { indices: train })).verdict).toBe('not aligned');
+    expect((await checkStructure(aligned, { indices: train })).verdict).toBe('aligned');
+    // One image at a time (a deployed model's input) moves as it did in the set.
+    const first = (await readImages(set, [test[0]!])).dataSync() as Float32Array;
+    const single = alignImage(first, reference, 1);
+    expect(single.dy).toBeCloseTo(shifts[2 * train.length]!, 4);
+    expect(single.dx).toBeCloseTo(shifts[2 * train.length + 1]!, 4);
+    const alignedFirst = (await readImages(aligned, [test[0]!])).dataSync();
+    expect(Math.max(...single.values.map((v, p) => Math.abs(v - alignedFirst[p]!)))).toBeLessThan(
+      1e-5,
+    );
+    expect(() => alignImage(new Float32Array(10), reference, 1)).toThrow(
+      /does not fit the alignment reference/,
+    );
+    tf.dispose([set.images as tf.Tensor, aligned.images as tf.Tensor]);
   });
 });

@@ -3,7 +3,8 @@
 // the per-pixel mean and standard deviation, each image's translation from
 // the mean by phase correlation, and each image's correlation with the mean.
 import type { ImageSet } from '../types.js';
-import { imageCount, isLazyImages, readImages } from '../images/image-set.js';
+import { imageCount } from '../images/image-set.js';
+import { forEachImage, greyOf } from './read-images.js';
 import { resizeArea } from '../preprocess/resize-area.js';
 import { DataError } from '../errors.js';
 import { pearsonCorrelation, quantile } from '../statistics.js';
@@ -53,8 +54,6 @@ export interface StructureCheck {
   advice: string;
 }
 
-const CHUNK = 64;
-
 /** Measures how well the images of `set` share one layout (see StructureCheck). */
 export async function checkStructure(
   set: ImageSet,
@@ -71,34 +70,18 @@ export async function checkStructure(
   const sumOfSquares = new Float64Array(pixels);
   const small = new Float32Array(indices.length * cells);
   const grey = new Float32Array(pixels);
-  // Images in memory are read once as a whole (a gather per chunk costs more
-  // than the check itself); lazy ones are decoded a chunk at a time.
-  const inMemory = isLazyImages(set.images) ? undefined : await set.images.data();
-  for (let start = 0; start < indices.length; start += CHUNK) {
-    const chunk = indices.slice(start, start + CHUNK);
-    let values: ArrayLike<number>;
-    if (inMemory) values = inMemory;
-    else {
-      const tensor = await readImages(set, chunk);
-      values = await tensor.data();
-      tensor.dispose();
+  await forEachImage(set, indices, (position, values, offset) => {
+    greyOf(values, offset, pixels, channels, grey);
+    for (let p = 0; p < pixels; p++) {
+      const value = grey[p]!;
+      sum[p] = sum[p]! + value;
+      sumOfSquares[p] = sumOfSquares[p]! + value * value;
     }
-    for (let k = 0; k < chunk.length; k++) {
-      const offset = (inMemory ? chunk[k]! : k) * pixels * channels;
-      for (let p = 0; p < pixels; p++) {
-        let value = 0;
-        for (let c = 0; c < channels; c++) value += values[offset + p * channels + c]!;
-        value /= channels;
-        grey[p] = value;
-        sum[p] = sum[p]! + value;
-        sumOfSquares[p] = sumOfSquares[p]! + value * value;
-      }
-      small.set(
-        resizeArea(grey, { height, width, channels: 1 }, { height: grid, width: grid }),
-        (start + k) * cells,
-      );
-    }
-  }
+    small.set(
+      resizeArea(grey, { height, width, channels: 1 }, { height: grid, width: grid }),
+      position * cells,
+    );
+  });
   const count = indices.length;
   const meanImage = new Float32Array(pixels);
   const stdImage = new Float32Array(pixels);
@@ -177,7 +160,7 @@ const ADVICE: Record<StructureVerdict, string> = {
 };
 
 /** The largest power of two <= `size` that does not upsample by more than 2x (at least 8). */
-function analysisGrid(height: number, width: number, size: number): number {
+export function analysisGrid(height: number, width: number, size: number): number {
   if (!Number.isInteger(Math.log2(size)) || size < 8)
     throw new DataError(`analysisSize must be a power of two >= 8, got ${size}`);
   let grid = size;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { imageCount, type ImageSet } from '@gsa/data';
+import { alignImageSet, imageCount, type ImageSet } from '@gsa/data';
 import { PipelineError } from '../errors.js';
 import { writeJsonAtomic } from './files.js';
 import { loadModelFromDirectory, readModelInfo } from './model-files.js';
@@ -62,7 +62,7 @@ export async function evaluateRun(
   const info = readModelInfo(join(runDirectory, 'model'));
   const [height, width, channels] = info.inputShape;
   const spec = options.data ?? config.data;
-  const set = await loadRunData(
+  let set = await loadRunData(
     spec,
     // The training's resize; other data is brought to the model's (square) input size.
     config.size ?? (options.data !== undefined && height === width ? height : undefined),
@@ -90,6 +90,12 @@ export async function evaluateRun(
       subset = 'all images';
     }
     options.log?.(`gsa: scoring ${indices.length} images (${subset}) of ${spec}`);
+    // A run trained on aligned images scores aligned images (its reference, from gsa.json).
+    if (info.alignment) {
+      const aligned = await alignImageSet(set, info.alignment, indices);
+      if (set.images instanceof tf.Tensor) set.images.dispose();
+      set = aligned.set;
+    }
     const model = await loadModelFromDirectory(join(runDirectory, 'model'));
     let score: ModelScore;
     try {

@@ -1,4 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { AlignmentReference } from '@gsa/data';
 // Register the custom layers a saved model may hold (FixedSpatialMap, TorchBatchNorm, ...).
 import '@gsa/attention';
 import { fileSystemHandler } from '@gsa/backbones';
@@ -66,6 +67,8 @@ export interface ModelInfo {
   } | null;
   attention?: string;
   backbone?: string;
+  /** Where the run aligned its images (`--align translate`): new images are moved onto it first. */
+  alignment?: AlignmentReference;
 }
 
 /** Reads a model folder's gsa.json, naming the folder when it is missing or broken. */

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@gsa/attention'; // registers FixedSpatialMap for loading
 import { existsSync } from 'node:fs';
-import { preprocessImage, type PreprocessOptions, type ProcessedImage } from '@gsa/data';
+import {
+  alignImage,
+  preprocessImage,
+  type PreprocessOptions,
+  type ProcessedImage,
+} from '@gsa/data';
 import { decodeImage } from '@gsa/data/node';
 import { PipelineError } from '../errors.js';
 import { loadModelFromDirectory, readModelInfo, type ModelInfo } from './model-files.js';
@@ -46,7 +51,11 @@ export async function predictImages(
   return predictions;
 }
 
-/** An image file preprocessed as the model's training images were (gsa.json), naming the file on failure. */
+/**
+ * An image file preprocessed as the model's training images were (gsa.json),
+ * and moved onto the run's alignment reference when it trained aligned
+ * (`--align`); names the file on failure.
+ */
 export async function readImageForModel(info: ModelInfo, image: string): Promise<ProcessedImage> {
   const [height, width, channels] = info.inputShape;
   const options: PreprocessOptions = {
@@ -56,12 +65,16 @@ export async function readImageForModel(info: ModelInfo, image: string): Promise
     channels: channels === 3 || channels === 1 ? channels : 'keep',
   };
   if (!existsSync(image)) throw new PipelineError(`No such image: ${image}`, 'Check the path.');
+  let processed: ProcessedImage;
   try {
-    return preprocessImage(await decodeImage(image), options, false, image);
+    processed = preprocessImage(await decodeImage(image), options, false, image);
   } catch (error) {
     throw new PipelineError(
       `Cannot read ${image}: ${(error as Error).message}`,
       'gsa reads PNG, JPEG, TIFF and PGM images.',
     );
   }
+  if (!info.alignment) return processed;
+  const { values } = alignImage(Float32Array.from(processed.data), info.alignment, channels);
+  return { ...processed, data: values };
 }

@@ -7,7 +7,14 @@ import '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backboneDefinition } from '@gsa/backbones';
-import { checkStructure, imageCount } from '@gsa/data';
+import {
+  alignImageSet,
+  alignmentReference,
+  checkStructure,
+  imageCount,
+  quantile,
+  type AlignmentReference,
+} from '@gsa/data';
 import { binaryRocAuc } from '@gsa/eval';
 import { deployableModel } from '@gsa/trainer';
 import { fileCheckpointStore, metricsJsonlWriter, progressCallback } from '@gsa/trainer/node';
@@ -117,7 +124,7 @@ async function trainLocked(
   // An empty directory now (so an unwritable --out fails at once); files only once the inputs are known good.
   prepareRunDirectory(config.out, { force: options.force, resume: options.resume });
   const imagenet = definition.inputNormalization === 'imagenet' && config.pretrained !== undefined;
-  const set = await loadRunData(config.data, config.size, imagenet);
+  let set = await loadRunData(config.data, config.size, imagenet);
   const { height, width, channels } = set.metadata;
   const splitSettings = {
     testFraction: config.testFraction,
@@ -129,13 +136,42 @@ async function trainLocked(
     `gsa: ${imageCount(set)} images ${height}x${width}x${channels}, ${set.classNames.length} classes; ${split.train.length} train / ${split.test.length} test`,
   );
   // Does one map fit? Measured on the training images only (nothing from the test split).
-  const structureCheck =
-    split.train.length >= 2 ? await checkStructure(set, { indices: split.train }) : undefined;
-  const structure = structureCheck ? summarizeStructure(structureCheck) : undefined;
-  if (structure) {
-    log(`gsa: layout of the training images: ${describeStructure(structure)}`);
-    if (structure.verdict !== 'aligned') log(`gsa: ${structure.advice}`);
+  const measureLayout = async (when: string) => {
+    if (split.train.length < 2) return undefined;
+    const check = await checkStructure(set, { indices: split.train });
+    log(
+      `gsa: layout of the training images${when}: ${describeStructure(summarizeStructure(check))}`,
+    );
+    return check;
+  };
+  const rawLayout = await measureLayout('');
+  let alignment:
+    { reference: AlignmentReference; shifts: Record<string, [number, number]> } | undefined;
+  if (config.align === 'translate') {
+    const reference = await alignmentReference(set, split.train);
+    const every = [...split.train, ...split.test];
+    const aligned = await alignImageSet(set, reference, every);
+    if (set.images instanceof tf.Tensor) set.images.dispose();
+    set = aligned.set;
+    const lengths = every.map((_, i) =>
+      Math.hypot(aligned.shifts[2 * i]!, aligned.shifts[2 * i + 1]!),
+    );
+    log(
+      `gsa: --align translate: ${every.length} images moved onto the training images' registered mean (median shift ${quantile(lengths, 0.5).toFixed(1)} px, largest ${Math.max(...lengths).toFixed(1)} px)`,
+    );
+    alignment = {
+      reference,
+      shifts: Object.fromEntries(
+        every.map((index, i) => [
+          set.ids[index]!,
+          [round3(aligned.shifts[2 * i]!), round3(aligned.shifts[2 * i + 1]!)],
+        ]),
+      ),
+    };
   }
+  const structureCheck = alignment ? await measureLayout(' after alignment') : rawLayout;
+  const structure = structureCheck ? summarizeStructure(structureCheck) : undefined;
+  if (structure && structure.verdict !== 'aligned') log(`gsa: ${structure.advice}`);
   let training: SplitTraining;
   let trainingStarted = false;
   let epochsDone = 0;
@@ -157,6 +193,11 @@ async function trainLocked(
               gsaVersion: PIPELINE_VERSION,
             });
             writeJsonAtomic(join(config.out, 'split.json'), splitRecord(set, split, splitSettings));
+            if (alignment)
+              writeJsonAtomic(join(config.out, 'alignment.json'), {
+                format: 'gsa-alignment-1',
+                ...alignment,
+              });
           },
           onEpochEnd: (metrics) => void (epochsDone = metrics.epoch),
         },
@@ -182,6 +223,7 @@ async function trainLocked(
       inputShape: [height, width, channels],
       preprocessing: set.metadata.preprocessing ?? null,
       attention: config.attention,
+      ...(alignment ? { alignment: alignment.reference } : {}),
       backbone: config.backbone,
       gsaVersion: PIPELINE_VERSION,
     });
@@ -217,6 +259,9 @@ async function trainLocked(
       ...(result.stopReason && !interrupted ? { stopReason: result.stopReason } : {}),
       ...summarizeRun(config.attention, result, score, representation),
       ...(structure ? { structure } : {}),
+      ...(alignment && rawLayout
+        ? { structureBeforeAlignment: summarizeStructure(rawLayout) }
+        : {}),
       timings: {
         phase1Seconds: round(result.phaseSeconds.phase1),
         phase2Seconds: round(result.phaseSeconds.phase2),
@@ -284,4 +329,8 @@ function writeFailedSummary(config: RunConfig, error: unknown, epochs: number): 
   } catch {
     // The disk may be what failed: the error itself is what the user sees.
   }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

@@ -7,8 +7,14 @@ import {
   type ProtocolResult,
 } from '@gsa/eval';
 import { backboneDefinition } from '@gsa/backbones';
-import { groupKFold, readImages, type ImageSet } from '@gsa/data';
-import { splitRun } from '../../split.js';
+import {
+  alignImageSet,
+  alignmentReference,
+  groupKFold,
+  readImages,
+  type ImageSet,
+} from '@gsa/data';
+import { splitRun, type RunSplit } from '../../split.js';
 import { trainOnSplit } from '../../train-on-split.js';
 import { loadRunData } from '../load-data.js';
 import { cellTrainSettings, type BaselineMethod, type CellConfig } from './grid.js';
@@ -63,13 +69,40 @@ export async function runProtocolCell(
 ): Promise<CellResult> {
   if (cell.method !== undefined) return runBaselineCell(cell, cell.method, options);
   const started = performance.now();
-  const set = await cachedData(cell);
+  const data = await cachedData(cell);
   const settings = cellTrainSettings(cell);
-  const split = splitRun(set, {
+  const split = splitRun(data, {
     testFraction: cell.testFraction,
     seed: cell.splitSeed,
     groupSplit: cell.groupSplit,
   });
+  // With align, one reference from the fixed training part (its folds'
+  // validation images included: they shape the mean, never with their labels);
+  // the cached data stays as loaded for the next cell.
+  const set =
+    cell.align === 'translate'
+      ? (
+          await alignImageSet(data, await alignmentReference(data, split.train), [
+            ...split.train,
+            ...split.test,
+          ])
+        ).set
+      : data;
+  try {
+    return await protocolOnSplit(cell, set, split, settings, started, options);
+  } finally {
+    if (set !== data) (set.images as tf.Tensor).dispose();
+  }
+}
+
+async function protocolOnSplit(
+  cell: CellConfig,
+  set: ImageSet,
+  split: RunSplit,
+  settings: ReturnType<typeof cellTrainSettings>,
+  started: number,
+  options: { signal?: AbortSignal; log?: (text: string) => void },
+): Promise<CellResult> {
   const groups = cell.groupSplit ? set.groups : undefined;
   const labelled = (indices: readonly number[]) => ({
     indices,

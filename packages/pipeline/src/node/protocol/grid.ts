@@ -7,7 +7,7 @@ import {
   type PixelCnnInitialization,
 } from '@gsa/attention';
 import { MAP_LEARNING_RATE_RULE_NAMES, type MapLearningRateRuleName } from '@gsa/trainer';
-import { RENAMED_KEYS, resolveRunConfig, type RunConfig } from '../../config.js';
+import { ALIGN_METHODS, RENAMED_KEYS, resolveRunConfig, type RunConfig } from '../../config.js';
 import { readConfigFile } from '../config-file.js';
 import { UsageError } from '../../errors.js';
 
@@ -42,6 +42,7 @@ export const GridSchema = z
     mapWarmupSteps: one(z.number().int().min(0)).optional(),
     mapInitialization: one(z.enum(PIXEL_CNN_INITIALIZATIONS)).optional(),
     standardizePixels: one(z.boolean()).optional(),
+    align: one(z.enum(ALIGN_METHODS)).optional(),
     batchSize: one(z.number().int().min(1)).optional(),
     pixelRank: one(z.union([z.literal('exact'), z.number().int().min(1)])).optional(),
     seed: one(z.number().int().min(0)).optional(),
@@ -84,6 +85,8 @@ export interface CellConfig {
   mapWarmupSteps?: number;
   mapInitialization?: PixelCnnInitialization;
   standardizePixels?: boolean;
+  /** 'translate' where the cell aligns its images (absent: none). */
+  align?: 'translate';
   batchSize: number;
   seed: number;
   pixelRank?: number | 'exact';
@@ -109,6 +112,7 @@ export const HYPERPARAMETERS = [
   'mapWarmupSteps',
   'mapInitialization',
   'standardizePixels',
+  'align',
   'batchSize',
   'pixelRank',
 ] as const;
@@ -268,6 +272,7 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
           ...(config.standardizePixels ? {} : { standardizePixels: false }),
         }
       : {}),
+    ...(config.align === 'none' ? {} : { align: config.align }),
     batchSize: config.batchSize,
     seed: config.seed,
     ...(config.pretrained === undefined ? {} : { pretrained: config.pretrained }),

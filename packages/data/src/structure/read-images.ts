@@ -1,0 +1,49 @@
+// Reading a set's images one by one as plain arrays, for the structure check
+// and alignment (which work on typed arrays, not tensors).
+import type { ImageSet } from '../types.js';
+import { isLazyImages, readImages } from '../images/image-set.js';
+
+const CHUNK = 64;
+
+/**
+ * Calls `visit(position, values, offset)` for each of `indices` in order:
+ * the image's HWC values start at `offset` of `values`. Images in memory are
+ * read once as a whole (a gather per chunk costs more than the work on
+ * them); lazy ones are decoded a chunk at a time.
+ */
+export async function forEachImage(
+  set: ImageSet,
+  indices: readonly number[],
+  visit: (position: number, values: ArrayLike<number>, offset: number) => void,
+): Promise<void> {
+  const { height, width, channels } = set.metadata;
+  const size = height * width * channels;
+  const inMemory = isLazyImages(set.images) ? undefined : await set.images.data();
+  for (let start = 0; start < indices.length; start += CHUNK) {
+    const chunk = indices.slice(start, start + CHUNK);
+    let values: ArrayLike<number>;
+    if (inMemory) values = inMemory;
+    else {
+      const tensor = await readImages(set, chunk);
+      values = await tensor.data();
+      tensor.dispose();
+    }
+    chunk.forEach((index, k) => visit(start + k, values, (inMemory ? index : k) * size));
+  }
+}
+
+/** One image's channels averaged: `grey[p]` for each of its height x width pixels. */
+export function greyOf(
+  values: ArrayLike<number>,
+  offset: number,
+  pixels: number,
+  channels: number,
+  grey: Float32Array,
+): Float32Array {
+  for (let p = 0; p < pixels; p++) {
+    let value = 0;
+    for (let c = 0; c < channels; c++) value += values[offset + p * channels + c]!;
+    grey[p] = value / channels;
+  }
+  return grey;
+}
