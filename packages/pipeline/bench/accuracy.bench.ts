@@ -28,17 +28,15 @@ import {
   lowRankPixelRepresentation,
   pixelRepresentation,
 } from '@gsa/data';
-import { binaryRocAuc } from '@gsa/eval';
+import { binaryRocAuc, mean, standardDeviation } from '@gsa/eval';
 import {
   loadAverage,
-  mean,
   numberFromEnv,
   numbersFromEnv,
   peakRssMiB,
   printTable,
   progress,
   round,
-  standardDeviation,
   writeBenchReport,
 } from '@gsa/tooling/bench';
 import { resolveRunConfig, trainOnSplit } from '../src/index.js';

@@ -41,18 +41,16 @@ import {
   type ImageSet,
 } from '@gsa/data';
 import { loadImageFolder, loadMedMnist } from '@gsa/data/node';
-import { binaryRocAuc } from '@gsa/eval';
+import { binaryRocAuc, mean, standardDeviation } from '@gsa/eval';
 import { MAP_LEARNING_RATE_RULE_NAMES, type MapLearningRateRuleName } from '@gsa/trainer';
 import {
   listFromEnv,
   loadAverage,
-  mean,
   numberFromEnv,
   numbersFromEnv,
   printTable,
   progress,
   round,
-  standardDeviation,
   writeBenchReport,
 } from '@gsa/tooling/bench';
 import { resolveRunConfig, trainOnSplit, type TrainingSettings } from '../src/index.js';

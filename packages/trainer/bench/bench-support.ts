@@ -5,7 +5,6 @@ import { writeBenchReport } from '@gsa/tooling/bench';
 
 export {
   loadAverage,
-  mean,
   median,
   numberFromEnv,
   numbersFromEnv,
@@ -13,8 +12,8 @@ export {
   printTable,
   progress,
   round,
-  standardDeviation,
 } from '@gsa/tooling/bench';
+export { mean, standardDeviation } from '@gsa/eval';
 
 export const benchDirectory = dirname(fileURLToPath(import.meta.url));
 
