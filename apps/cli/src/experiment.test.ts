@@ -57,6 +57,10 @@ describe('gsa experiment', () => {
     expect(resumed.stdout).toMatch(/\| SmallCNN \| Vanilla \| \d+\.\d\d\(\d+\.\d\d\) \|/);
     expect(resumed.stdout).toMatch(/\| {2}\| Global attention \| (\*\*)?\d+\.\d\d\(\d+\.\d\d\)/);
     expect(resumed.stdout).toContain('Cells: 2 done, 0 failed, 0 not finished.');
+    // One seed: the map's stability across the cell's 2 folds.
+    expect(resumed.stdout).toMatch(
+      /\| Global attention \|[^\n]*\| r -?\d\.\d\d \(min -?\d\.\d\d\), top-10% IoU \d\.\d\d \(min \d\.\d\d\), 2 maps \(folds\) \|/,
+    );
     for (const file of ['results.md', 'results.csv', 'results.json', 'grid.json', 'ledger.sqlite'])
       expect(existsSync(join(out, file))).toBe(true);
 

@@ -604,6 +604,41 @@ for a private CA. Logs and the ledger show the URL with the password redacted.
       );
     });
 
+  program
+    .command('maps')
+    .description('compare learned maps')
+    .command('compare')
+    .description(
+      'how alike the maps of runs on the same data are (seeds, folds): pairwise Pearson r and the overlap (IoU) of their top 10% pixels',
+    )
+    .argument('<runs...>', 'two or more run directories of gsa train')
+    .option('--json', 'print JSON instead of text')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gsa maps compare runs/global-smallcnn-seed0 runs/global-smallcnn-seed1 runs/global-smallcnn-seed2\n  gsa maps compare runs/*-seed* --json\n\nA run trained beside siblings (same data and settings, other seeds, in the same folder)\nreports the same numbers in summary.json (mapStability) and report.html.\n',
+    )
+    .action(async (runs: string[], options: { json?: boolean }) => {
+      const { compareRunMaps, describeMapAgreement } = await import('@gsa/pipeline/node');
+      const comparison = compareRunMaps(runs);
+      if (options.json) {
+        output.result(JSON.stringify(comparison, null, 2));
+        return;
+      }
+      const { stability } = comparison;
+      const width = Math.max(...runs.map((run) => run.length));
+      output.result(
+        [
+          `${runs.length} maps of ${comparison.height}x${comparison.width}: ${describeMapAgreement(stability)}`,
+          '',
+          `${'run'.padEnd(width)}  ${'run'.padEnd(width)}  pearson  top-10% IoU`,
+          ...stability.pairs.map(
+            ([i, j, pearson, overlap]) =>
+              `${runs[i]!.padEnd(width)}  ${runs[j]!.padEnd(width)}  ${pearson.toFixed(3).padStart(7)}  ${overlap.toFixed(3).padStart(11)}`,
+          ),
+        ].join('\n'),
+      );
+    });
+
   addSourcesHelp(train);
   train.addHelpText('after', () => backbonesHelp);
   addSourcesHelp(

@@ -21,6 +21,7 @@ describe('gsa', () => {
       'worker',
       'results',
       'datasets',
+      'maps',
     ])
       expect(help.stdout).toContain(command);
     for (const command of ['eval', 'experiment', 'worker', 'results']) {

@@ -74,3 +74,4 @@ export {
   type RegularisationSearch,
   type RegularisationSearchOptions,
 } from './baselines/select-regularisation.js';
+export { mapStability, type MapStability } from './map-stability.js';

@@ -46,6 +46,17 @@ export interface RunSummary extends RunMeasurements {
   structure?: StructureSummary;
   /** With `align`: the same check before the images were aligned. */
   structureBeforeAlignment?: StructureSummary;
+  /**
+   * When runs with the same data and settings but other seeds sit beside this
+   * one: how alike their maps are (pairwise Pearson r and top-10% IoU, this
+   * run's map included).
+   */
+  mapStability?: {
+    siblings: string[];
+    maps: number;
+    pearson: { mean: number; min: number };
+    topOverlap: { mean: number; min: number };
+  };
 }
 
 /** The measurements of a run: from its training history and the test score. */

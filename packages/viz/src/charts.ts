@@ -201,6 +201,9 @@ export interface SensitivityRecord {
   accuracyStd?: number;
   /** Groups lines within one panel, e.g. the backbone or data set. Default 'attention'. */
   series?: string;
+  /** How alike the maps behind this point are: mean pairwise Pearson r and top-10% IoU (data only, not drawn). */
+  mapPearson?: number;
+  mapTopOverlap?: number;
 }
 
 const parameterTitles: Record<SensitivityParameter, string> = {

@@ -104,6 +104,23 @@ describe('report.html', () => {
     expect(html).not.toContain('id="layout"');
   });
 
+  it('says how alike the map is to its sibling runs, when it has any', async () => {
+    const shown = await renderReportHtml(
+      {
+        ...sampleRunReport(),
+        mapStability: {
+          runs: ['seed1', 'seed<2>'],
+          text: 'r 0.91 (min 0.85), top-10% IoU 0.72 (min 0.60), 3 maps',
+        },
+      },
+      { imageToDataUri: pngDataUri },
+    );
+    expect(shown).toContain(
+      '<p id="map-stability">Map stability with the sibling runs <code>seed1</code>, <code>seed&lt;2&gt;</code> (other seeds, same settings): r 0.91 (min 0.85), top-10% IoU 0.72 (min 0.60), 3 maps.</p>',
+    );
+    expect(html).not.toContain('id="map-stability"');
+  });
+
   it('escapes text from the report', () => {
     expect(html).toContain('synthetic disks &lt;test&gt;');
     expect(html).not.toContain('disks <test>');

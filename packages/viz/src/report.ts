@@ -71,6 +71,8 @@ export interface RunReport {
   attentionMapDecision?: { spread: number; fractionBelow: number; fractionAbove: number };
   /** The mean training image the map is overlaid on. */
   meanImage?: ImageArray;
+  /** How alike this run's map is to those of sibling runs (other seeds, same settings). */
+  mapStability?: { runs: readonly string[]; text: string };
   /**
    * Does one map fit this data: the structure check of the training images
    * (`checkStructure` of @gsa/data), its per-pixel mean and standard
@@ -253,8 +255,11 @@ export async function renderReportHtml(
       const overlay = overlayHeatmap(report.meanImage, map, { ...heat, domain, opacity });
       figures.push(figure(toUri(overlay), 'map on the mean image', displayWidth(overlay)));
     }
+    const stability = report.mapStability
+      ? `<p id="map-stability">Map stability with the sibling runs ${report.mapStability.runs.map((run) => `<code>${escapeHtml(run)}</code>`).join(', ')} (other seeds, same settings): ${escapeHtml(report.mapStability.text)}.</p>`
+      : '';
     sections.push(
-      `<section id="maps"><h2>Global attention map</h2><p class="muted">${map.height}&times;${map.width}, values ${formatNumber(domain[0])} to ${formatNumber(domain[1])}; one map for every image.</p>${decisionParagraph(report.attentionMapDecision)}<div class="row">${figures.join('')}</div></section>`,
+      `<section id="maps"><h2>Global attention map</h2><p class="muted">${map.height}&times;${map.width}, values ${formatNumber(domain[0])} to ${formatNumber(domain[1])}; one map for every image.</p>${decisionParagraph(report.attentionMapDecision)}${stability}<div class="row">${figures.join('')}</div></section>`,
     );
   }
 

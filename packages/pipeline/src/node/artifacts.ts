@@ -9,6 +9,7 @@ import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
 import type { RunConfig } from '../config.js';
 import { PipelineError, UsageError } from '../errors.js';
 import { describeStructure } from '../structure.js';
+import { describeMapAgreement } from './protocol/map-agreement.js';
 import { renderGradCamPanel, type MapDisplay } from './grad-cam.js';
 import { firstChannels } from './report-examples.js';
 import { runDirectoryHolder } from './run-lock.js';
@@ -73,6 +74,14 @@ export async function writeRunArtifacts(
       channels: channels === 3 ? 3 : 1,
       values: firstChannels(run.meanImage, channels),
     },
+    ...(run.summary.mapStability
+      ? {
+          mapStability: {
+            runs: run.summary.mapStability.siblings,
+            text: describeMapAgreement(run.summary.mapStability),
+          },
+        }
+      : {}),
     ...(run.structure && run.summary.structure
       ? {
           layout: {

@@ -67,3 +67,5 @@ export {
   type CellCounts,
   type RecordedExperiment,
 } from './protocol/experiment.js';
+export { compareRunMaps, readRunMap, siblingRuns, type RunMapComparison } from './map-compare.js';
+export { describeMapAgreement, mapAgreement, type MapAgreement } from './protocol/map-agreement.js';

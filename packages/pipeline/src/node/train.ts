@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { backboneDefinition } from '@gsa/backbones';
 import {
   alignImageSet,
@@ -28,6 +28,8 @@ import { trainOnSplit, type SplitTraining } from '../train-on-split.js';
 import { writeRunArtifacts, type MapDisplay } from './artifacts.js';
 import { errorCodes, prepareRunDirectory, writeError, writeJsonAtomic } from './files.js';
 import { lockRunDirectory, type RunLock } from './run-lock.js';
+import { readRunMap, siblingRuns } from './map-compare.js';
+import { describeMapAgreement, mapAgreement } from './protocol/map-agreement.js';
 import { loadRunData } from './load-data.js';
 import { saveModelToDirectory } from './model-files.js';
 import { reportExamples } from './report-examples.js';
@@ -240,6 +242,16 @@ async function trainLocked(
         values: Array.from(result.map.values),
       });
     }
+    // Runs beside this one with the same data and settings but other seeds: is the map reproducible?
+    const siblings = result.map ? siblingRuns(config.out) : [];
+    const siblingAgreement =
+      siblings.length > 0
+        ? mapAgreement([result.map!.values, ...siblings.map((run) => readRunMap(run).values)])
+        : null;
+    if (siblingAgreement)
+      log(
+        `gsa: map stability with ${siblings.length} sibling run(s) (other seeds, same settings): ${describeMapAgreement(siblingAgreement)}`,
+      );
     const meanImage = (await tf
       .tidy(() => tf.mean(training.trainImages, 0))
       .data()) as Float32Array;
@@ -259,6 +271,14 @@ async function trainLocked(
       ...(result.stopReason && !interrupted ? { stopReason: result.stopReason } : {}),
       ...summarizeRun(config.attention, result, score, representation),
       ...(structure ? { structure } : {}),
+      ...(siblingAgreement
+        ? {
+            mapStability: {
+              siblings: siblings.map((run) => basename(run)),
+              ...siblingAgreement,
+            },
+          }
+        : {}),
       ...(alignment && rawLayout
         ? { structureBeforeAlignment: summarizeStructure(rawLayout) }
         : {}),

@@ -15,6 +15,7 @@ import {
   type ImageSet,
 } from '@gsa/data';
 import { splitRun, type RunSplit } from '../../split.js';
+import { mapAgreement, type MapAgreement } from './map-agreement.js';
 import { trainOnSplit } from '../../train-on-split.js';
 import { loadRunData } from '../load-data.js';
 import { cellTrainSettings, type BaselineMethod, type CellConfig } from './grid.js';
@@ -35,6 +36,8 @@ export interface CellResult {
   seconds: number;
   /** The final run's map (global and l1 modes). */
   map?: { height: number; width: number; values: number[] };
+  /** How alike the folds' maps are (global and l1 modes, 2+ folds). */
+  foldMapStability?: MapAgreement;
   /** A baseline cell: the C chosen by CV and the mean validation accuracy of each C tried. */
   baseline?: { c: number; validationAccuracyByC: { c: number; accuracy: number }[] };
 }
@@ -110,6 +113,7 @@ async function protocolOnSplit(
     ...(groups ? { groups: indices.map((index) => groups[index]!) } : {}),
   });
   let map: CellResult['map'];
+  const foldMaps: Float32Array[] = [];
   const protocol: ProtocolResult = await runPaperProtocol(
     labelled(split.train),
     labelled(split.test),
@@ -125,6 +129,8 @@ async function protocolOnSplit(
       );
       try {
         if (options.signal?.aborted) throw new Error('stopped');
+        if (run.stage.kind === 'fold' && training.result.map)
+          foldMaps.push(Float32Array.from(training.result.map.values));
         if (run.stage.kind === 'final' && training.result.map) {
           const { height, width, values } = training.result.map;
           map = { height, width, values: Array.from(values, (value) => round(value, 6)) };
@@ -154,6 +160,7 @@ async function protocolOnSplit(
     testImages: split.test.length,
     seconds: round((performance.now() - started) / 1000, 1),
     ...(map ? { map } : {}),
+    ...(foldMaps.length >= 2 ? { foldMapStability: mapAgreement(foldMaps)! } : {}),
   };
 }
 

@@ -149,10 +149,12 @@ export async function writeExperimentResults(
     written.push(join(directory, 'results.csv'));
     writeFileAtomic(written[1]!, renderResultsCsv(finished));
     const { table, chosen } = buildResultTable(finished);
+    const records = sensitivityRecords(finished);
     written.push(join(directory, 'results.json'));
     writeJsonAtomic(written[2]!, {
       table,
       chosen,
+      sensitivity: records,
       cells: finished.map((cell) => ({
         key: cell.key,
         config: cell.config,
@@ -161,7 +163,6 @@ export async function writeExperimentResults(
         validationScore: cell.result.validationScore,
       })),
     });
-    const records = sensitivityRecords(finished);
     if (records.length > 0) {
       const path = join(directory, 'sensitivity.svg');
       writeFileAtomic(path, await renderChartSvg(sensitivitySpec(records)));

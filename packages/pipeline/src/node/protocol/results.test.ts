@@ -1,3 +1,4 @@
+import { pearsonCorrelation } from '@gsa/data';
 import type { CellResult } from './cell.js';
 import type { CellConfig } from './grid.js';
 import {
@@ -102,7 +103,7 @@ describe('buildResultTable', () => {
     );
     expect(text).toContain('| SmallCNN | Vanilla | 60.40(1.14) |');
     expect(text).toContain('|  | Global attention | **80.40(1.14)** |');
-    expect(text).toContain('| fundus | SmallCNN | Global attention | — | 0 | 80.00 | key');
+    expect(text).toContain('| fundus | SmallCNN | Global attention | — | 0 | 80.00 | — | key');
     expect(text).toContain('Cells: 2 done, 1 failed, 3 not finished.');
     expect(text).toContain('`deadbeef` smallcnn l1 on fundus: Error: out of memory');
     expect(text).not.toContain('at x');
@@ -153,5 +154,51 @@ describe('baseline rows', () => {
     expect(markdown).toMatch(/\| fundus \| Pixels \(linear\) \| Logistic regression \| C=0\.01 \|/);
     // Baselines carry neutral CNN settings: they must not show up as varied hyperparameters.
     expect(markdown).not.toMatch(/lr=0/);
+  });
+});
+
+describe('map stability across seeds', () => {
+  const withMap = (seed: number, values: number[]): FinishedCell => {
+    const finished = cell({ channels: 32, seed }, [0.8, 0.82], 0.7);
+    return { ...finished, result: { ...finished.result, map: { height: 2, width: 5, values } } };
+  };
+  const base = [0.9, 0.8, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.05];
+
+  it('is in the chosen settings, results.md and the sensitivity data: r and top-10% IoU, mean and min', () => {
+    const cells = [
+      withMap(0, base),
+      withMap(
+        1,
+        base.map((v) => v * 0.5),
+      ),
+      withMap(2, [...base].reverse()),
+    ];
+    const [chosen] = chooseSettings(cells);
+    expect(chosen!.mapStability!.maps).toBe(3);
+    // Seeds 0 and 1 agree exactly (r 1, same top pixel); the reversed map does not.
+    const reversed = pearsonCorrelation(base, [...base].reverse());
+    expect(chosen!.mapStability!.pearson.mean).toBeCloseTo((1 + 2 * reversed) / 3, 10);
+    expect(chosen!.mapStability!.pearson.min).toBeCloseTo(reversed, 10);
+    expect(chosen!.mapStability!.topOverlap).toEqual({ mean: 1 / 3, min: 0 });
+    const markdown = renderResultsMarkdown('t', cells, [], 0);
+    expect(markdown).toContain('| map stability |');
+    expect(markdown).toMatch(
+      /\| r -?\d\.\d\d \(min -?\d\.\d\d\), top-10% IoU 0\.33 \(min 0\.00\), 3 maps \|/,
+    );
+    const records = sensitivityRecords([
+      ...cells,
+      ...[0, 1].map((seed) => {
+        const other = withMap(seed, base);
+        return { ...other, config: { ...other.config, channels: 64 } };
+      }),
+    ]);
+    const at64 = records.find((record) => record.parameter === 'K' && record.value === 64)!;
+    expect(at64).toMatchObject({ mapPearson: expect.closeTo(1, 10), mapTopOverlap: 1 });
+  });
+
+  it('says nothing for one seed or for a method without a map', () => {
+    const [single] = chooseSettings([withMap(0, base)]);
+    expect(single!.mapStability).toBeUndefined();
+    expect(renderResultsMarkdown('t', [withMap(0, base)], [], 0)).toContain('| — |');
   });
 });

@@ -5,11 +5,13 @@ import {
   renderMarkdownTable,
   resultCell,
   significanceMarks,
+  standardDeviation,
   type ResultRow,
   type ResultTable,
 } from '@gsa/eval';
 import type { SensitivityRecord } from '@gsa/viz';
 import type { CellResult } from './cell.js';
+import { describeMapAgreement, mapAgreement, type MapAgreement } from './map-agreement.js';
 import {
   BASELINE_BACKBONE,
   HYPERPARAMETERS,
@@ -51,6 +53,11 @@ export interface ChosenSetting {
   accuracies: number[];
   validationScore: number;
   keys: string[];
+  /**
+   * Global attention: how alike the seeds' final maps are (2+ seeds), or, with
+   * one seed, its folds' maps (`across: 'folds'`).
+   */
+  mapStability?: MapAgreement & { across?: 'folds' };
 }
 
 export const METHOD_NAMES: Record<Method, string> = {
@@ -105,6 +112,11 @@ function settingOf(config: CellConfig): ChosenSetting['setting'] {
   );
 }
 
+/** How alike the final maps of `cells` (seeds of one setting) are (null when fewer than two have one). */
+export function cellMapAgreement(cells: readonly FinishedCell[]): MapAgreement | null {
+  return mapAgreement(cells.flatMap((cell) => (cell.result.map ? [cell.result.map.values] : [])));
+}
+
 /**
  * For every (data, backbone, mode), the hyperparameter setting with the best
  * validation score (mean over its seeds), never the best test score.
@@ -120,11 +132,16 @@ export function chooseSettings(cells: readonly FinishedCell[]): ChosenSetting[] 
   for (const group of bySetting.values()) {
     const { data, backbone, attention } = group[0]!.config;
     const method = methodOf(group[0]!.config);
+    const agreement = method === 'global' ? cellMapAgreement(group) : null;
+    // One seed: how alike its folds' maps were.
+    const folds = group.length === 1 ? group[0]!.result.foldMapStability : undefined;
     const candidate: ChosenSetting = {
       data,
       backbone,
       attention,
       method,
+      ...(agreement ? { mapStability: agreement } : {}),
+      ...(!agreement && folds ? { mapStability: { ...folds, across: 'folds' as const } } : {}),
       ...(group[0]!.result.baseline ? { c: group[0]!.result.baseline.c } : {}),
       setting: settingOf(group[0]!.config),
       seeds: group.map((cell) => cell.config.seed).sort((a, b) => a - b),
@@ -233,13 +250,13 @@ export function renderResultsMarkdown(
       renderMarkdownTable(table),
       '## Chosen settings',
       '',
-      'Per dataset, backbone and method, the hyperparameters with the best mean validation accuracy (never the test accuracy).',
+      "Per dataset, backbone and method, the hyperparameters with the best mean validation accuracy (never the test accuracy). Map stability: for global attention with two or more seeds, how alike the seeds' final maps are (pairwise Pearson r and overlap of their top 10% pixels, mean and minimum).",
       '',
-      '| data | backbone | method | setting | seeds | validation | cells |',
-      '| --- | --- | --- | --- | --- | ---: | --- |',
+      '| data | backbone | method | setting | seeds | validation | map stability | cells |',
+      '| --- | --- | --- | --- | --- | ---: | --- | --- |',
       ...chosen.map(
         (entry) =>
-          `| ${datasetLabel(entry.data)} | ${backboneLabel(entry.backbone)} | ${METHOD_NAMES[entry.method]} | ${entry.c === undefined ? describeSetting(entry.setting, varying) : `C=${entry.c}`} | ${entry.seeds.join(', ')} | ${(entry.validationScore * 100).toFixed(2)} | ${entry.keys.map((key) => key.slice(0, 8)).join(', ')} |`,
+          `| ${datasetLabel(entry.data)} | ${backboneLabel(entry.backbone)} | ${METHOD_NAMES[entry.method]} | ${entry.c === undefined ? describeSetting(entry.setting, varying) : `C=${entry.c}`} | ${entry.seeds.join(', ')} | ${(entry.validationScore * 100).toFixed(2)} | ${entry.mapStability ? `${describeMapAgreement(entry.mapStability)}${entry.mapStability.across === 'folds' ? ' (folds)' : ''}` : '—'} | ${entry.keys.map((key) => key.slice(0, 8)).join(', ')} |`,
       ),
       '',
     );
@@ -301,19 +318,16 @@ export function sensitivityRecords(cells: readonly FinishedCell[]): SensitivityR
         );
         if (matching.length === 0) continue;
         const means = matching.map((cell) => cell.result.testMean);
-        const average = mean(means);
+        const agreement = cellMapAgreement(matching);
         records.push({
           parameter,
           value,
-          accuracy: average,
-          ...(means.length > 1
-            ? {
-                accuracyStd: Math.sqrt(
-                  means.reduce((sum, m) => sum + (m - average) ** 2, 0) / (means.length - 1),
-                ),
-              }
-            : {}),
+          accuracy: mean(means),
+          ...(means.length > 1 ? { accuracyStd: standardDeviation(means) } : {}),
           series: name,
+          ...(agreement
+            ? { mapPearson: agreement.pearson.mean, mapTopOverlap: agreement.topOverlap.mean }
+            : {}),
         });
       }
     }
