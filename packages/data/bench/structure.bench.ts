@@ -16,47 +16,16 @@ import { median, printTable, progress, round, writeBenchReport } from '@gsa/tool
 import {
   checkStructure,
   generateSyntheticDataset,
-  Random,
   type ImageSet,
   type StructureCheck,
 } from '../src/index.js';
 import { loadImageFolder, loadMedMnist } from '../src/node/index.js';
+import { moveImages } from '../src/testing/index.js';
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
 const dataDirectory = resolve(
   process.env.GSA_DATA_DIR ?? join(benchDirectory, '..', '..', '..', '..', 'shared', 'data'),
 );
-
-/** Every image moved by a random shift of up to `maxShift` px and rotation of up to `maxDegrees` (bilinear, edges repeated). */
-function perturb(set: ImageSet, maxShift: number, maxDegrees: number): ImageSet {
-  const images = set.images as tf.Tensor4D;
-  const [n, h, w, channels] = images.shape;
-  const source = images.dataSync();
-  const random = new Random(1);
-  const uniform = () => random.next() * 2 - 1;
-  const out = new Float32Array(source.length);
-  for (let i = 0; i < n; i++) {
-    const [dy, dx] = [uniform() * maxShift, uniform() * maxShift];
-    const angle = (uniform() * maxDegrees * Math.PI) / 180;
-    const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const [yc, xc] = [y - h / 2 - dy, x - w / 2 - dx];
-        const sy = Math.min(h - 1.001, Math.max(0, cos * yc - sin * xc + h / 2));
-        const sx = Math.min(w - 1.001, Math.max(0, sin * yc + cos * xc + w / 2));
-        const [y0, x0] = [Math.floor(sy), Math.floor(sx)];
-        const [fy, fx] = [sy - y0, sx - x0];
-        for (let c = 0; c < channels; c++) {
-          const at = (yy: number, xx: number) => source[((i * h + yy) * w + xx) * channels + c]!;
-          out[((i * h + y) * w + x) * channels + c] =
-            (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
-            fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
-        }
-      }
-    }
-  }
-  return { ...set, images: tf.tensor4d(out, [n, h, w, channels]) };
-}
 
 interface Row {
   data: string;
@@ -89,7 +58,7 @@ async function withVariants(
 ) {
   await measure(name, set, indices);
   for (const [shift, degrees] of moves) {
-    const moved = perturb(set, shift, degrees);
+    const moved = moveImages(set, { maxShift: shift, maxDegrees: degrees }).set;
     await measure(`${name}, moved ${shift} px / ${degrees} deg`, moved, indices);
     (moved.images as tf.Tensor).dispose();
   }

@@ -40,4 +40,5 @@ export {
   type RunSummary,
 } from './summary.js';
 export { DEMO_DEFAULTS, demoRunSettings } from './demo-settings.js';
+export { alignRun, type RunAlignment } from './align.js';
 export { summarizeStructure, describeStructure, type StructureSummary } from './structure.js';

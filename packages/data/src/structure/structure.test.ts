@@ -8,6 +8,7 @@ import { registerTranslations, shiftImage } from './register.js';
 import { checkStructure, STRUCTURE_THRESHOLDS } from './structure.js';
 import { alignImage, alignImageSet, alignmentReference } from './align.js';
 import { readImages } from '../images/image-set.js';
+import { moveImages } from '../testing/move-images.js';
 
 const SIZE = 64;
 
@@ -215,5 +216,35 @@ describe('translation alignment', () => {
       /does not fit the alignment reference/,
     );
     tf.dispose([set.images as tf.Tensor, aligned.images as tf.Tensor]);
+  });
+});
+
+describe('moveImages (the unaligned copies of @gsa/data/testing)', () => {
+  it('moves each image by the move it records; alignment finds the moves again', async () => {
+    const random = new Random(9);
+    const set = setOf(Array.from({ length: 24 }, () => structuredImage(0, 0, random, 0.02)));
+    const unchanged = moveImages(set, { maxShift: 0 });
+    expect(Array.from((unchanged.set.images as tf.Tensor).dataSync())).toEqual(
+      Array.from((set.images as tf.Tensor).dataSync()),
+    );
+    const { set: moved, moves } = moveImages(set, { maxShift: 8, seed: 3 });
+    expect(moves).toHaveLength(24);
+    expect(
+      moves.every(([dy, dx, degrees]) => Math.abs(dy) <= 8 && Math.abs(dx) <= 8 && degrees === 0),
+    ).toBe(true);
+    const all = Array.from({ length: 24 }, (_, i) => i);
+    const reference = await alignmentReference(moved, all);
+    const { shifts } = await alignImageSet(moved, reference, all);
+    const average = (axis: number) =>
+      moves.reduce((sum, move) => sum + move[axis]!, 0) / moves.length;
+    moves.forEach(([dy, dx], i) => {
+      expect(Math.abs(shifts[2 * i]! - (dy - average(0)))).toBeLessThan(0.5);
+      expect(Math.abs(shifts[2 * i + 1]! - (dx - average(1)))).toBeLessThan(0.5);
+    });
+    tf.dispose([
+      set.images as tf.Tensor,
+      unchanged.set.images as tf.Tensor,
+      moved.images as tf.Tensor,
+    ]);
   });
 });

@@ -14,3 +14,5 @@ export const DATA_FIXTURES: string = fileURLToPath(
 export function dataFixture(...segments: string[]): string {
   return join(DATA_FIXTURES, ...segments);
 }
+
+export { moveImages, type MoveOptions } from './move-images.js';

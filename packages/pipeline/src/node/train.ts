@@ -7,19 +7,13 @@ import '@tensorflow/tfjs-layers';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { backboneDefinition } from '@gsa/backbones';
-import {
-  alignImageSet,
-  alignmentReference,
-  checkStructure,
-  imageCount,
-  quantile,
-  type AlignmentReference,
-} from '@gsa/data';
+import { checkStructure, imageCount, quantile, type AlignmentReference } from '@gsa/data';
 import { binaryRocAuc } from '@gsa/eval';
 import { deployableModel } from '@gsa/trainer';
 import { fileCheckpointStore, metricsJsonlWriter, progressCallback } from '@gsa/trainer/node';
 import type { RunConfig } from '../config.js';
 import { PipelineError } from '../errors.js';
+import { alignRun } from '../align.js';
 import { scoreModel } from '../score.js';
 import { describeStructure, summarizeStructure } from '../structure.js';
 import { splitRecord, splitRun } from '../split.js';
@@ -150,9 +144,8 @@ async function trainLocked(
   let alignment:
     { reference: AlignmentReference; shifts: Record<string, [number, number]> } | undefined;
   if (config.align === 'translate') {
-    const reference = await alignmentReference(set, split.train);
-    const every = [...split.train, ...split.test];
-    const aligned = await alignImageSet(set, reference, every);
+    const aligned = await alignRun(set, split);
+    const { reference, indices: every } = aligned;
     if (set.images instanceof tf.Tensor) set.images.dispose();
     set = aligned.set;
     const lengths = every.map((_, i) =>
