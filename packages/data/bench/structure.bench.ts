@@ -7,7 +7,7 @@
 //
 //   GSA_DATA_DIR (default ../shared/data) for ORL and PneumoniaMNIST (skipped, with a note, if absent)
 //   GSA_BENCH_OUT=bench-results/structure.json
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -191,7 +191,11 @@ const path = writeBenchReport(benchDirectory, 'misalignment.json', {
       topOverlap: row.stability.topOverlap,
     },
   })),
-  outcomes: outcomes.map(({ map, ...rest }) => ({ ...rest, accuracy: round(rest.accuracy, 4) })),
+  outcomes: outcomes.map((outcome) => ({
+    ...outcome,
+    map: undefined,
+    accuracy: round(outcome.accuracy, 4),
+  })),
 });
 progress(`wrote ${path}`);
 tf.dispose([
