@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Random } from '@gsa/data';
 import { createRgbaImage } from '@gsa/viz';
 import { writePng } from '@gsa/viz/node';
-import { runGsa, scratchDirectory } from './cli-test-support.fixture.js';
+import { runGsa, scratchDirectory, trainArgs } from './cli-test-support.fixture.js';
 
 const scratch = scratchDirectory('cli-align');
 const data = join(scratch, 'moved');
@@ -55,23 +55,7 @@ beforeAll(async () => {
 describe('gsa train --align translate', () => {
   it('says the faces are not aligned, aligns them, records the shifts, and eval and predict align alike', () => {
     const run = join(scratch, 'run');
-    const trained = runGsa([
-      'train',
-      '--data',
-      `folder:${data}`,
-      '--align',
-      'translate',
-      '--epochs',
-      '2',
-      '--batch-size',
-      '8',
-      '--channels',
-      '4',
-      '--backend',
-      'wasm',
-      '--out',
-      run,
-    ]);
+    const trained = runGsa(trainArgs(data, run, '--align', 'translate'));
     expect(trained.stderr).not.toContain('hint:');
     expect(trained.status).toBe(0);
     expect(trained.stderr).toMatch(/layout of the training images: not aligned \(/);

@@ -162,25 +162,8 @@ describe('gsa train', () => {
     );
     const run = join(scratch, 'vgg-att3');
     const trained = gsa(
-      'train',
-      '--data',
-      `folder:${data}`,
-      '--backbone',
-      'vgg_att3',
-      '--config',
-      config,
-      '--size',
-      '32',
-      '--epochs',
-      '1',
-      '--batch-size',
-      '8',
-      '--channels',
-      '4',
-      '--backend',
-      'wasm',
-      '--out',
-      run,
+      ...trainArgs(data, run, '--backbone', 'vgg_att3', '--config', config),
+      ...['--size', '32', '--epochs', '1'],
     );
     expect(trained.stderr).not.toContain('hint:');
     expect(trained.status).toBe(0);
