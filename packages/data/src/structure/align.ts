@@ -84,15 +84,7 @@ export async function shiftsToReference(
   const moved = new Float32Array(cells);
   const [scaleY, scaleX] = [reference.height / grid, reference.width / grid];
   for (let i = 0; i < indices.length; i++) {
-    const image = small.subarray(i * cells, (i + 1) * cells);
-    let [dy, dx] = [0, 0];
-    for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-      const residual = correlator.displacement(
-        iteration === 0 ? image : shiftImage(image, grid, grid, -dy, -dx, moved),
-      );
-      dy += residual.dy;
-      dx += residual.dx;
-    }
+    const [dy, dx] = shiftOnGrid(correlator, small.subarray(i * cells, (i + 1) * cells), moved);
     shifts[2 * i] = dy * scaleY;
     shifts[2 * i + 1] = dx * scaleX;
   }
@@ -146,15 +138,7 @@ export function alignImage(
   const grey = greyOf(values, 0, height * width, channels, new Float32Array(height * width));
   const small = resizeArea(grey, { height, width, channels: 1 }, { height: grid, width: grid });
   const correlator = new PhaseCorrelator(reference.mean, grid, grid);
-  const moved = new Float32Array(grid * grid);
-  let [dy, dx] = [0, 0];
-  for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-    const residual = correlator.displacement(
-      iteration === 0 ? small : shiftImage(small, grid, grid, -dy, -dx, moved),
-    );
-    dy += residual.dy;
-    dx += residual.dx;
-  }
+  const [dy, dx] = shiftOnGrid(correlator, small, new Float32Array(grid * grid));
   const [imageDy, imageDx] = [(dy * height) / grid, (dx * width) / grid];
   return {
     values: shiftImage(
@@ -169,6 +153,27 @@ export function alignImage(
     dy: imageDy,
     dx: imageDx,
   };
+}
+
+/**
+ * A grid image's shift from the correlator's reference, in grid pixels:
+ * estimated, the image moved back, the residual added, ITERATIONS times.
+ */
+function shiftOnGrid(
+  correlator: PhaseCorrelator,
+  image: Float32Array,
+  scratch: Float32Array,
+): [number, number] {
+  const { height, width } = correlator;
+  let [dy, dx] = [0, 0];
+  for (let iteration = 0; iteration < ITERATIONS; iteration++) {
+    const residual = correlator.displacement(
+      iteration === 0 ? image : shiftImage(image, height, width, -dy, -dx, scratch),
+    );
+    dy += residual.dy;
+    dx += residual.dx;
+  }
+  return [dy, dx];
 }
 
 function checkReference(set: ImageSet, reference: AlignmentReference): void {
