@@ -166,7 +166,8 @@ async function trainLocked(
   }
   const structureCheck = alignment ? await measureLayout(' after alignment') : rawLayout;
   const structure = structureCheck ? summarizeStructure(structureCheck) : undefined;
-  if (structure && structure.verdict !== 'aligned') log(`gsa: ${structure.advice}`);
+  if (structure && structure.verdict !== 'aligned')
+    log(`gsa: ${structure.verdict === 'not aligned' ? 'warning: ' : ''}${structure.advice}`);
   let training: SplitTraining;
   let trainingStarted = false;
   let epochsDone = 0;
