@@ -53,6 +53,18 @@ beforeAll(async () => {
 });
 
 describe('gsa train --align translate', () => {
+  it('warns before training on images that are not aligned, and says what to do', () => {
+    const trained = runGsa(trainArgs(data, join(scratch, 'unaligned'), '--epochs', '1'));
+    expect(trained.status).toBe(0);
+    expect(trained.stderr).toMatch(
+      /gsa: layout of the training images: not aligned \(median shift [^\n]*\n[^]*gsa: warning: the images do not share one layout: [^\n]*--align translate/,
+    );
+    // The warning comes before the first epoch.
+    expect(trained.stderr.indexOf('gsa: warning:')).toBeLessThan(
+      trained.stderr.indexOf('epoch 1/1'),
+    );
+  });
+
   it('says the faces are not aligned, aligns them, records the shifts, and eval and predict align alike', () => {
     const run = join(scratch, 'run');
     const trained = runGsa(trainArgs(data, run, '--align', 'translate'));
