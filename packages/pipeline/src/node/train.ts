@@ -238,10 +238,16 @@ async function trainLocked(
     }
     // Runs beside this one with the same data and settings but other seeds: is the map reproducible?
     const siblings = result.map ? siblingRuns(config.out) : [];
-    const siblingAgreement =
-      siblings.length > 0
-        ? mapAgreement([result.map!.values, ...siblings.map((run) => readRunMap(run).values)])
-        : null;
+    let siblingAgreement: ReturnType<typeof mapAgreement> = null;
+    try {
+      siblingAgreement =
+        siblings.length > 0
+          ? mapAgreement([result.map!.values, ...siblings.map((run) => readRunMap(run).values)])
+          : null;
+    } catch (error) {
+      // A broken sibling never fails this run: it is only compared with.
+      log(`gsa: note: the maps of the sibling runs were not compared: ${(error as Error).message}`);
+    }
     if (siblingAgreement)
       log(
         `gsa: map stability with ${siblings.length} sibling run(s) (other seeds, same settings): ${describeMapAgreement(siblingAgreement)}`,
