@@ -104,21 +104,7 @@ beforeAll(() => {
     }),
   );
   // A run killed mid-way (no summary.json): resuming it with other settings must be refused.
-  const partial = gsa([
-    'train',
-    '--backend',
-    'cpu',
-    '--data',
-    `folder:${path('good')}`,
-    '--epochs',
-    '2',
-    '--channels',
-    '4',
-    '--batch',
-    '8',
-    '--out',
-    path('partial'),
-  ]);
+  const partial = gsa(partialRun());
   expect(partial.status).toBe(0);
   rmSync(path('partial', 'summary.json'));
   // Weights of another architecture, and a file that is not weights at all.
@@ -127,6 +113,19 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** The run the battery kills mid-way and then resumes with other settings. */
+function partialRun(...extra: string[]): string[] {
+  return [
+    'train',
+    '--backend',
+    'cpu',
+    '--data',
+    good(),
+    ...['--epochs', '2', '--channels', '4', '--batch', '8', '--out', path('partial')],
+    ...extra,
+  ];
+}
 
 const good = () => `folder:${path('good')}`;
 const train = (...args: string[]) => ['train', '--backend', 'cpu', '--epochs', '1', ...args];
@@ -317,24 +316,7 @@ const CASES: [string, () => string[], number, RegExp][] = [
   ],
   [
     'a killed run resumed with other settings',
-    () => [
-      'train',
-      '--backend',
-      'cpu',
-      '--data',
-      good(),
-      '--epochs',
-      '2',
-      '--channels',
-      '4',
-      '--batch',
-      '8',
-      '--lr',
-      '0.5',
-      '--out',
-      path('partial'),
-      '--resume',
-    ],
+    () => partialRun('--lr', '0.5', '--resume'),
     1,
     /checkpoint in .*partial\/checkpoints was made by a run with other settings[^]*hint: Resume with the settings the run started with/,
   ],

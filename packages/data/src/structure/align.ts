@@ -9,7 +9,7 @@ import type { ImageSet } from '../types.js';
 import { DataError } from '../errors.js';
 import { resizeArea } from '../preprocess/resize-area.js';
 import { PhaseCorrelator } from './phase-correlation.js';
-import { forEachImage, greyOf } from './read-images.js';
+import { forEachImage, greyOf, gridImages } from './read-images.js';
 import { registerTranslations, shiftImage } from './register.js';
 import { analysisGrid } from './structure.js';
 
@@ -186,26 +186,6 @@ function checkReference(set: ImageSet, reference: AlignmentReference): void {
     throw new DataError(
       `the alignment reference holds ${reference.mean.length} values for a ${reference.grid}x${reference.grid} grid`,
     );
-}
-
-/** The images at `indices`, grey and area-resized onto grid x grid, one after another. */
-async function gridImages(
-  set: ImageSet,
-  indices: readonly number[],
-  grid: number,
-): Promise<Float32Array> {
-  const { height, width, channels } = set.metadata;
-  const pixels = height * width;
-  const grey = new Float32Array(pixels);
-  const small = new Float32Array(indices.length * grid * grid);
-  await forEachImage(set, indices, (position, values, offset) => {
-    greyOf(values, offset, pixels, channels, grey);
-    small.set(
-      resizeArea(grey, { height, width, channels: 1 }, { height: grid, width: grid }),
-      position * grid * grid,
-    );
-  });
-  return small;
 }
 
 function toSubarray(values: ArrayLike<number>, offset: number, size: number): ArrayLike<number> {

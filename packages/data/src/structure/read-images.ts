@@ -2,6 +2,7 @@
 // and alignment (which work on typed arrays, not tensors).
 import type { ImageSet } from '../types.js';
 import { isLazyImages, readImages } from '../images/image-set.js';
+import { resizeArea } from '../preprocess/resize-area.js';
 
 const CHUNK = 64;
 
@@ -46,4 +47,30 @@ export function greyOf(
     grey[p] = value / channels;
   }
   return grey;
+}
+
+/**
+ * The images at `indices`, grey and area-resized onto grid x grid, one after
+ * another; `visitGrey(grey)` sees each full-size grey image on the way (the
+ * structure check sums them).
+ */
+export async function gridImages(
+  set: ImageSet,
+  indices: readonly number[],
+  grid: number,
+  visitGrey?: (grey: Float32Array) => void,
+): Promise<Float32Array> {
+  const { height, width, channels } = set.metadata;
+  const pixels = height * width;
+  const grey = new Float32Array(pixels);
+  const small = new Float32Array(indices.length * grid * grid);
+  await forEachImage(set, indices, (position, values, offset) => {
+    greyOf(values, offset, pixels, channels, grey);
+    visitGrey?.(grey);
+    small.set(
+      resizeArea(grey, { height, width, channels: 1 }, { height: grid, width: grid }),
+      position * grid * grid,
+    );
+  });
+  return small;
 }

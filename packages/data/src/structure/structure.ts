@@ -4,8 +4,7 @@
 // the mean by phase correlation, and each image's correlation with the mean.
 import type { ImageSet } from '../types.js';
 import { imageCount } from '../images/image-set.js';
-import { forEachImage, greyOf } from './read-images.js';
-import { resizeArea } from '../preprocess/resize-area.js';
+import { gridImages } from './read-images.js';
 import { DataError } from '../errors.js';
 import { pearsonCorrelation, quantile } from '../statistics.js';
 import { registerTranslations } from './register.js';
@@ -62,25 +61,18 @@ export async function checkStructure(
   const indices = options.indices ?? Array.from({ length: imageCount(set) }, (_, i) => i);
   if (indices.length < 2)
     throw new DataError(`a structure check needs at least 2 images, got ${indices.length}`);
-  const { height, width, channels } = set.metadata;
+  const { height, width } = set.metadata;
   const pixels = height * width;
   const grid = analysisGrid(height, width, options.analysisSize ?? 32);
   const cells = grid * grid;
   const sum = new Float64Array(pixels);
   const sumOfSquares = new Float64Array(pixels);
-  const small = new Float32Array(indices.length * cells);
-  const grey = new Float32Array(pixels);
-  await forEachImage(set, indices, (position, values, offset) => {
-    greyOf(values, offset, pixels, channels, grey);
+  const small = await gridImages(set, indices, grid, (grey) => {
     for (let p = 0; p < pixels; p++) {
       const value = grey[p]!;
       sum[p] = sum[p]! + value;
       sumOfSquares[p] = sumOfSquares[p]! + value * value;
     }
-    small.set(
-      resizeArea(grey, { height, width, channels: 1 }, { height: grid, width: grid }),
-      position * cells,
-    );
   });
   const count = indices.length;
   const meanImage = new Float32Array(pixels);
