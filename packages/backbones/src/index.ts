@@ -55,8 +55,13 @@ export {
 } from './architectures/network-builder.js';
 export * from './layers/index.js';
 export { countParameters } from './model-tools/parameters.js';
-export { replaceHead } from './model-tools/head.js';
-export { freezeUpTo, unfreezeAll, frozenLayerNames } from './model-tools/freeze.js';
+export { replaceHead, classifierLayers } from './model-tools/head.js';
+export {
+  freezeUpTo,
+  freezeAllButHead,
+  unfreezeAll,
+  frozenLayerNames,
+} from './model-tools/freeze.js';
 export { featureLayerName, featureExtractor } from './model-tools/graph.js';
 export {
   loadWeights,
@@ -66,6 +71,7 @@ export {
 } from './weights/load-weights.js';
 export {
   WeightsMismatchError,
+  describeWeightsReport,
   type WeightsReport,
   type LoadWeightsOptions,
 } from './weights/report.js';

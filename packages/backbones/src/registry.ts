@@ -81,6 +81,8 @@ export interface BackboneDefinition<Options extends BackboneOptions = BackboneOp
   torchvisionParameters?: number;
   /** Where pretrained weights come from. */
   weights?: string;
+  /** The image side its pretrained weights were trained at (ImageNet: 224). */
+  weightsInputSize?: number;
   /**
    * Parameters of the full model with 1000 classes at 224x224 counted layer
    * by layer from its publication, for backbones without a torchvision
@@ -164,6 +166,7 @@ function registerVgg(name: keyof typeof VGG_LAYERS, batchNorm: boolean, params: 
     inputNormalization: 'imagenet',
     torchvisionParameters: params,
     weights: TORCHVISION,
+    weightsInputSize: 224,
   });
 }
 
@@ -184,6 +187,7 @@ function registerResNet(
     inputNormalization: 'imagenet',
     torchvisionParameters: params,
     weights: TORCHVISION,
+    weightsInputSize: 224,
   });
 }
 
@@ -203,6 +207,7 @@ function registerDenseNet(
     inputNormalization: 'imagenet',
     torchvisionParameters: params,
     weights: TORCHVISION,
+    weightsInputSize: 224,
   });
 }
 
@@ -251,6 +256,7 @@ registerBackbone<GoogLeNetOptions>({
   inputNormalization: 'imagenet',
   torchvisionParameters: 6_624_904,
   weights: `${TORCHVISION}; build with transformInput: true for them`,
+  weightsInputSize: 224,
 });
 registerBackbone<MobileNetV1Options>({
   name: 'mobilenet_v1',
@@ -261,6 +267,7 @@ registerBackbone<MobileNetV1Options>({
   build: mobileNetV1,
   inputNormalization: 'minus-one-to-one',
   weights: "Google's tfjs layers model (model.json + shards), e.g. mobilenet_v1_0.25_224",
+  weightsInputSize: 224,
 });
 registerBackbone<VggAttentionOptions>({
   name: 'vgg_att3',

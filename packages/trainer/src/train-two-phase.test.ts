@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,6 +218,53 @@ describe('trainTwoPhase on cpu', () => {
     for (const step of uniform.map) expect(step).toBeCloseTo(0.0025, 6);
     const given = await firstStep(128, 0.004); // a number is every weight's rate
     for (const step of given.map) expect(step).toBeCloseTo(0.004, 6);
+  });
+
+  it('gives named layers their own rate (a head at 10x), and never moves frozen layers', async () => {
+    // Adam's first step moves every weight with a gradient by exactly its learning rate.
+    const data = tinyData(16, 2);
+    const backbone = tinyBackbone(5);
+    const [conv, , dense] = backbone.layers as [
+      tfl.layers.Layer,
+      tfl.layers.Layer,
+      tfl.layers.Layer,
+    ];
+    const step = async (options: Partial<Parameters<typeof trainTwoPhase>[0]>) => {
+      const before = [values(conv.weights), values(dense.weights)];
+      await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        attention: { mode: 'none' },
+        epochs: 1,
+        cutoffEpoch: 0,
+        batchSize: 16,
+        learningRate: 0.001,
+        seed: 1,
+        preciseBatchNormImages: 0,
+        ...options,
+      });
+      const moved = (was: number[][], now: number[][]) =>
+        Math.max(
+          ...now.map((weight, i) => Math.max(...weight.map((v, j) => Math.abs(v - was[i]![j]!)))),
+        );
+      return {
+        conv: moved(before[0]!, values(conv.weights)),
+        dense: moved(before[1]!, values(dense.weights)),
+      };
+    };
+    const rated = await step({ layerLearningRates: { [dense.name]: 0.01 } });
+    expect(rated.conv).toBeCloseTo(0.001, 6);
+    expect(rated.dense).toBeCloseTo(0.01, 6);
+    conv.trainable = false;
+    const frozen = await step({ layerLearningRates: { [dense.name]: 0.01 } });
+    expect(frozen.conv).toBe(0);
+    expect(frozen.dense).toBeCloseTo(0.01, 6);
+    await expect(step({ layerLearningRates: { classifier: 0.01 } })).rejects.toThrow(
+      /layerLearningRates names classifier, which the backbone .* does not have/,
+    );
+    backbone.dispose();
+    data.images.dispose();
   });
 
   it("warms the pixel CNN's rates up over a third of phase 1 by default", async () => {

@@ -19,6 +19,32 @@ export {
 } from './two-phase-options.js';
 export { mapWarmupSteps } from './map-source.js';
 
+/** The backbone's trainable weights, grouped by learning rate (layers named in `rates` get theirs). */
+function backboneParameterGroups(
+  backbone: TwoPhaseOptions['backbone'],
+  rates: Readonly<Record<string, number>>,
+): ParameterGroup[] {
+  const rest: ParameterGroup = { variables: [] };
+  const byRate = new Map<number, ParameterGroup>();
+  const rateOf = new Map<tf.Variable, number>();
+  for (const layer of backbone.layers) {
+    const rate = rates[layer.name];
+    if (rate === undefined) continue;
+    for (const weight of layer.weights) rateOf.set(weight.read() as tf.Variable, rate);
+  }
+  // In the model's own order, so the optimiser's state lines up as before when no rate is given.
+  for (const weight of backbone.trainableWeights) {
+    const variable = weight.read() as tf.Variable;
+    const rate = rateOf.get(variable);
+    if (rate === undefined) rest.variables.push(variable);
+    else {
+      if (!byRate.has(rate)) byRate.set(rate, { variables: [], learningRate: rate });
+      byRate.get(rate)!.variables.push(variable);
+    }
+  }
+  return [rest, ...byRate.values()];
+}
+
 /**
  * The paper's Algorithm 1. Epochs 1..E train the map and the backbone together
  * on `mean CE(F(X * M(P)), y) + lambda * mean(|M(P)|)`; after epoch E the map
@@ -48,7 +74,10 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
         mapWarmupSteps(cutoffEpoch, stepsPerEpoch),
       )
     : [];
-  const groups: ParameterGroup[] = [{ variables: backboneVariables }, ...mapGroups];
+  const groups: ParameterGroup[] = [
+    ...backboneParameterGroups(backbone, settings.layerLearningRates ?? {}),
+    ...mapGroups,
+  ];
   const optimizer = new PyTorchAdam(groups, {
     learningRate: settings.learningRate,
     weightDecay: settings.weightDecay,
@@ -61,6 +90,10 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     batchSize,
     seed,
     learningRate: settings.learningRate,
+    // Absent when unused, so checkpoints of runs from before the option still resume.
+    ...(settings.layerLearningRates && Object.keys(settings.layerLearningRates).length > 0
+      ? { layerLearningRates: settings.layerLearningRates }
+      : {}),
     weightDecay: settings.weightDecay,
     lambda: mapSource?.lambda ?? 0,
     mapLearningRates: mapGroups.map((group) => group.learningRate ?? settings.learningRate),

@@ -60,6 +60,12 @@ export interface TwoPhaseOptions {
   cutoffEpoch: number;
   batchSize?: number;
   learningRate?: number;
+  /**
+   * Rates of their own for named backbone layers (fine-tuning: a new
+   * classifier at 10x the body's rate). Every other trainable weight gets
+   * `learningRate`.
+   */
+  layerLearningRates?: Readonly<Record<string, number>>;
   /** PyTorch Adam's L2 weight decay (added to the gradient), or AdamW's with `decoupledWeightDecay`. */
   weightDecay?: number;
   decoupledWeightDecay?: boolean;
@@ -195,6 +201,18 @@ export function validate(options: TwoPhaseOptions): ValidatedOptions {
     if (bad >= 0) {
       throw new RangeError(
         `The ${name} label at index ${bad} is ${data.labels[bad]}, outside 0..${numClasses - 1}.`,
+      );
+    }
+  }
+  for (const [layer, rate] of Object.entries(options.layerLearningRates ?? {})) {
+    if (!(Number.isFinite(rate) && rate > 0)) {
+      throw new RangeError(
+        `The learning rate of layer ${layer} must be a positive number, got ${rate}.`,
+      );
+    }
+    if (!options.backbone.layers.some((candidate) => candidate.name === layer)) {
+      throw new RangeError(
+        `layerLearningRates names ${layer}, which the backbone ${options.backbone.name} does not have.`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { layersNamed, withAncestors } from './graph.js';
+import { classifierLayers } from './head.js';
 
 /**
  * Freezes `layerName` (a layer, or a torchvision module such as `layer3` or
@@ -27,4 +28,16 @@ export function frozenLayerNames(model: tfl.LayersModel): string[] {
   return model.layers
     .filter((layer) => layer.weights.length > 0 && (!model.trainable || !layer.trainable))
     .map((layer) => layer.name);
+}
+
+/**
+ * Freezes every layer but the classifiers (`classifierLayers`): a linear
+ * probe of pretrained features. Frozen batch-norm layers keep their running
+ * statistics. Returns the names of the frozen layers.
+ */
+export function freezeAllButHead(model: tfl.LayersModel): string[] {
+  const head = new Set(classifierLayers(model));
+  model.trainable = true;
+  for (const layer of model.layers) layer.trainable = head.has(layer);
+  return model.layers.filter((layer) => !head.has(layer)).map((layer) => layer.name);
 }

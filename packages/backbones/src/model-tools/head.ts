@@ -9,17 +9,16 @@ function torchDefaultInitializer(fanIn: number, seed: number | undefined) {
   return tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed });
 }
 
-function replaceOutput(
-  output: tfl.SymbolicTensor,
-  numClasses: number,
-  seed: number | undefined,
-): tfl.SymbolicTensor {
-  // Parameterless layers after the classifier (MobileNet's final reshape).
+/** The layers after an output's classifier that hold no weights (MobileNet's final reshape), and the classifier. */
+function classifierOf(output: tfl.SymbolicTensor): {
+  head: tfl.layers.Layer;
+  trailing: tfl.layers.Layer[];
+} {
   const trailing: tfl.layers.Layer[] = [];
   let head = output.sourceLayer;
   const noClassifier = () =>
     new Error(
-      `replaceHead: the output ${output.sourceLayer.name} does not end in a classifier (a Dense or 1x1 Conv2D layer); build the backbone with output: 'logits'.`,
+      `The output ${output.sourceLayer.name} does not end in a classifier (a Dense or 1x1 Conv2D layer); build the backbone with output: 'logits'.`,
     );
   while (head.weights.length === 0) {
     trailing.unshift(head);
@@ -27,6 +26,26 @@ function replaceOutput(
     if (previous.length !== 1) throw noClassifier();
     head = previous[0]!;
   }
+  const className = head.getClassName();
+  if (className !== 'Dense' && className !== 'Conv2D') throw noClassifier();
+  return { head, trailing };
+}
+
+/**
+ * The classifier layer of every output (the Dense or 1x1 Conv2D that makes the
+ * logits; GoogLeNet's auxiliary heads too): what fine-tuning replaces and
+ * `trainable: 'head'` trains.
+ */
+export function classifierLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
+  return [...new Set(model.outputs.map((output) => classifierOf(output).head))];
+}
+
+function replaceOutput(
+  output: tfl.SymbolicTensor,
+  numClasses: number,
+  seed: number | undefined,
+): tfl.SymbolicTensor {
+  const { head, trailing } = classifierOf(output);
   const className = head.getClassName();
   const input = head.inboundNodes[0]!.inputTensors[0]!;
   const fanIn = input.shape[input.shape.length - 1]!;
@@ -53,7 +72,7 @@ function replaceOutput(
       })
       .apply(input) as tfl.SymbolicTensor;
   } else {
-    throw noClassifier();
+    throw new Error(`replaceHead: ${head.name} is a ${className}, not a Dense or Conv2D.`);
   }
   for (const layer of trailing) {
     const config = { ...layer.getConfig() };

@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { classifierLayers } from '../model-tools/head.js';
 
 /** What `loadWeights` did. Names are the model's weight names (`layer/weight`) unless said otherwise. */
 export interface WeightsReport {
@@ -12,6 +13,12 @@ export interface WeightsReport {
   unexpected: string[];
   /** Model weights whose entry has another shape (left as they were). */
   mismatched: { name: string; expected: number[]; found: number[] }[];
+  /**
+   * Classifier weights left freshly initialised (`head: 'replace'`, or
+   * `'auto'` when the file's head does not fit): `found` is the file's shape,
+   * absent when the file has no such entry.
+   */
+  replaced: { name: string; expected: number[]; found?: number[] }[];
 }
 
 export interface LoadWeightsOptions {
@@ -22,6 +29,16 @@ export interface LoadWeightsOptions {
    * With false, whatever matches is loaded and the rest reported.
    */
   strict?: boolean;
+  /**
+   * The classifier (every output's last Dense or 1x1 Conv2D; GoogLeNet's
+   * auxiliary heads too). `'load'` (default): like any other layer.
+   * `'replace'`: never loaded; it keeps the fresh weights the model was built
+   * with (fine-tuning on your classes). `'auto'`: loaded where the file's
+   * classifier fits, replaced where it does not (a 1000-class checkpoint into
+   * a model built for 2 classes). Replaced weights are reported, never an
+   * error; the body stays strict.
+   */
+  head?: 'load' | 'replace' | 'auto';
 }
 
 /** A weight to set: the model's variable and the value the file gives it. */
@@ -54,22 +71,55 @@ export function applyAssignments(
   fileEntries: string[],
   options: LoadWeightsOptions,
 ): WeightsReport {
-  const report: WeightsReport = { format, loaded: [], missing: [], unexpected: [], mismatched: [] };
+  const report: WeightsReport = {
+    format,
+    loaded: [],
+    missing: [],
+    unexpected: [],
+    mismatched: [],
+    replaced: [],
+  };
+  const headMode = options.head ?? 'load';
+  const headLayers = headMode === 'load' ? [] : classifierLayers(model);
   const used = new Set<string>();
   const ready: WeightAssignment[] = [];
+  const fits = (weight: tfl.LayerVariable, assignment: WeightAssignment | undefined): boolean =>
+    assignment !== undefined &&
+    weight.shape.length === assignment.shape.length &&
+    weight.shape.every((size, i) => (size ?? -1) === assignment.shape[i]);
+  const shapeOf = (weight: tfl.LayerVariable) => weight.shape.map((size) => size ?? -1);
+  // A classifier is replaced as a whole: half a head loaded would be neither the file's nor fresh.
+  const replacedWeights = new Set<tfl.LayerVariable>();
+  for (const layer of headLayers) {
+    const replace =
+      headMode === 'replace' ||
+      layer.weights.some((weight) => !fits(weight, assignments.get(weight)));
+    if (!replace) continue;
+    for (const weight of layer.weights) {
+      replacedWeights.add(weight);
+      const assignment = assignments.get(weight);
+      if (assignment) used.add(assignment.source);
+      report.replaced.push({
+        name: weight.originalName,
+        expected: shapeOf(weight),
+        ...(assignment ? { found: assignment.shape } : {}),
+      });
+    }
+  }
   for (const weight of model.weights) {
+    if (replacedWeights.has(weight)) continue;
     const assignment = assignments.get(weight);
     if (assignment === undefined) {
       report.missing.push(weight.originalName);
       continue;
     }
     used.add(assignment.source);
-    const expected = weight.shape.map((size) => size ?? -1);
-    if (
-      expected.length !== assignment.shape.length ||
-      expected.some((size, i) => size !== assignment.shape[i])
-    ) {
-      report.mismatched.push({ name: weight.originalName, expected, found: assignment.shape });
+    if (!fits(weight, assignment)) {
+      report.mismatched.push({
+        name: weight.originalName,
+        expected: shapeOf(weight),
+        found: assignment.shape,
+      });
       continue;
     }
     ready.push(assignment);
@@ -93,7 +143,11 @@ export function applyAssignments(
       .filter(Boolean)
       .join('; ');
     throw new WeightsMismatchError(
-      `The weights do not fit the model ${model.name}: ${details}. Nothing was loaded; pass { strict: false } to load what fits.`,
+      `The weights do not fit the model ${model.name}: ${details}. Nothing was loaded; ${
+        headMode === 'load'
+          ? "to fine-tune on other classes pass { head: 'auto' } (the classifier is replaced), or "
+          : ''
+      }pass { strict: false } to load what fits.`,
       report,
     );
   }
@@ -104,4 +158,42 @@ export function applyAssignments(
     report.loaded.push(assignment.weight.originalName);
   }
   return report;
+}
+
+/** Shapes as `[512,2]`. */
+const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
+
+/**
+ * What a load did, in a few lines for a log: how many weights came from the
+ * file, which classifier weights were replaced (and the file's shapes), and
+ * what stayed as it was.
+ */
+export function describeWeightsReport(report: WeightsReport): string[] {
+  const lines = [`loaded ${report.loaded.length} weights from the file`];
+  if (report.replaced.length > 0) {
+    const entries = report.replaced.map(
+      (entry) =>
+        `${entry.name} ${shapeText(entry.expected)}` +
+        (entry.found ? ` (the file's is ${shapeText(entry.found)})` : ' (not in the file)'),
+    );
+    lines.push(`replaced the classifier with a fresh one: ${entries.join(', ')}`);
+  }
+  if (report.missing.length > 0) {
+    lines.push(
+      `kept ${report.missing.length} weights the file lacks: ${report.missing.join(', ')}`,
+    );
+  }
+  if (report.mismatched.length > 0) {
+    lines.push(
+      `kept ${report.mismatched.length} weights whose shape differs: ${report.mismatched
+        .map((entry) => `${entry.name} ${shapeText(entry.expected)} vs ${shapeText(entry.found)}`)
+        .join(', ')}`,
+    );
+  }
+  if (report.unexpected.length > 0) {
+    lines.push(
+      `ignored ${report.unexpected.length} file entries the model has no place for: ${report.unexpected.slice(0, 8).join(', ')}${report.unexpected.length > 8 ? ', ...' : ''}`,
+    );
+  }
+  return lines;
 }
