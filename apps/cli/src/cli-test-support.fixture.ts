@@ -85,10 +85,14 @@ export interface GsaResult {
 }
 
 /** Runs `gsa args...` to the end (in `cwd`, default this process's). */
-export function runGsa(args: readonly string[], cwd?: string): GsaResult {
+export function runGsa(
+  args: readonly string[],
+  cwd?: string,
+  extraEnv: Record<string, string> = {},
+): GsaResult {
   const result = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
-    env,
+    env: { ...env, ...extraEnv },
     timeout: 240_000,
     ...(cwd ? { cwd } : {}),
   });

@@ -171,7 +171,25 @@ export async function main(argv: string[]): Promise<number> {
       '--no-group-split',
       'let one group (patient, subject) be on both sides of the split (default: groups stay on one side)',
     )
-    .option('--pretrained <path>', 'backbone weights: tfjs model.json or torchvision .safetensors')
+    .option(
+      '--pretrained <source>',
+      "fine-tune from pretrained weights: a torchvision .safetensors, a tfjs model.json (or its folder), an http(s) URL, or a name in $GSA_WEIGHTS_DIR (e.g. resnet18). The body is loaded; a classifier for other classes is replaced by a fresh one; the weights' normalisation is applied for you",
+    )
+    .addOption(
+      new Option(
+        '--train <what>',
+        'with --pretrained: all layers, or the new classifier only',
+      ).choices(['all', 'head']),
+    )
+    .option(
+      '--freeze-until <layer>',
+      'with --pretrained: freeze this layer (a torchvision module: layer2, features.denseblock2, ...) and all before it',
+    )
+    .option(
+      '--head-learning-rate <rate>',
+      "the classifier's own learning rate (default: --learning-rate)",
+      numberFlag('head-learning-rate'),
+    )
     .addOption(new Option('--backend <name>', 'tfjs backend (default auto)').choices(BACKENDS))
     .option('--out <dir>', 'the run directory (default runs/<attention>-<backbone>-seed<s>)')
     .option('--config <file>', 'YAML or JSON settings; flags override them')
@@ -187,7 +205,7 @@ export async function main(argv: string[]): Promise<number> {
   addDisplayOptions(train)
     .addHelpText(
       'after',
-      '\nExamples:\n  gsa train --data medmnist:pneumoniamnist.npz --backbone smallcnn --epochs 20 --out runs/pneumonia\n  gsa train --config train.yaml --seed 3 --resume\n  gsa train --data folder:data/synth --colormap gray --darker-is-important   # the paper\'s figures\n\nThe run directory gets attention-map.png/.svg/.npy (the SVG\'s colour bar is labelled with the map\'s\nmin and max) and report.html: the map before and after learning, and Grad-CAM of the first test images.\n\nThe run directory has one owner: .gsa-lock names the process training it, and a second gsa train\non it is refused. summary.json\'s "status" is "completed", "interrupted" (Ctrl-C or SIGTERM: exit 130\nor 143; continue with --resume) or "failed" (with the error). split.json lists the held-out images.\n',
+      '\nExamples:\n  gsa train --data medmnist:pneumoniamnist.npz --backbone smallcnn --epochs 20 --out runs/pneumonia\n  gsa train --config train.yaml --seed 3 --resume\n  gsa train --data folder:fundus --size 224 --backbone resnet18 --pretrained resnet18 --head-learning-rate 1e-3   # GSA_WEIGHTS_DIR/resnet18.safetensors\n  gsa train --data folder:data/synth --colormap gray --darker-is-important   # the paper\'s figures\n\nThe run directory gets attention-map.png/.svg/.npy (the SVG\'s colour bar is labelled with the map\'s\nmin and max) and report.html: the map before and after learning, and Grad-CAM of the first test images.\n\nThe run directory has one owner: .gsa-lock names the process training it, and a second gsa train\non it is refused. summary.json\'s "status" is "completed", "interrupted" (Ctrl-C or SIGTERM: exit 130\nor 143; continue with --resume) or "failed" (with the error). split.json lists the held-out images.\n',
     )
     .action(async (options: TrainFlags, command: Command) => {
       const {
@@ -300,22 +318,59 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('export')
-    .description("copy a run's deployable model (map baked in) to a folder")
+    .description(
+      "copy a run's deployable model (map baked in) to a folder: for tfjs, or for PyTorch (torchvision)",
+    )
     .requiredOption('--run <dir>', 'a run directory')
     .requiredOption('--out <dir>', 'where the model goes')
-    .option('--force', 'overwrite --out')
+    .addOption(
+      new Option(
+        '--format <format>',
+        'tfjs: the tfjs layers model with gsa.json; torchvision: backbone.safetensors (the state_dict), map.npy and model.py, which rebuilds it with torchvision',
+      )
+        .choices(['tfjs', 'torchvision'])
+        .default('tfjs'),
+    )
+    .option('--force', 'overwrite --out (the old export stays until the new one is complete)')
     .option('--json', 'print JSON instead of a sentence')
-    .action(async (options: { run: string; out: string; force?: boolean; json?: boolean }) => {
-      const { exportModel } = await import('@gsa/pipeline/node');
-      exportModel(options.run, options.out, options.force ?? false);
-      if (options.json) {
-        output.result(JSON.stringify({ run: options.run, model: options.out }, null, 2));
-        return;
-      }
-      output.result(
-        `model exported to ${options.out} (load it with tf.loadLayersModel after importing @gsa/attention)`,
-      );
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gsa export --run runs/pneumonia --out models/pneumonia\n  gsa export --run runs/fundus --out models/fundus-torch --format torchvision\n  python3 models/fundus-torch/model.py images.npy logits.npy\n',
+    )
+    .action(
+      async (options: {
+        run: string;
+        out: string;
+        format: 'tfjs' | 'torchvision';
+        force?: boolean;
+        json?: boolean;
+      }) => {
+        const { exportModel } = await import('@gsa/pipeline/node');
+        if (options.format === 'torchvision') {
+          const { useBackend } = await import('@gsa/backends');
+          await useBackend('cpu');
+        }
+        await exportModel(options.run, options.out, {
+          force: options.force ?? false,
+          format: options.format,
+        });
+        if (options.json) {
+          output.result(
+            JSON.stringify(
+              { run: options.run, model: options.out, format: options.format },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        output.result(
+          options.format === 'torchvision'
+            ? `model exported to ${options.out} for PyTorch: load it with model.py's load() (torch, torchvision, numpy)`
+            : `model exported to ${options.out} (load it with tf.loadLayersModel after importing @gsa/attention and @gsa/backbones)`,
+        );
+      },
+    );
 
   const map = program
     .command('map')

@@ -47,7 +47,19 @@ export const RunConfigSchema = z
     pixelRank: z.union([z.literal('exact'), z.number().int().min(1)]).default('exact'),
     /** Standardise each image over its pixels before it enters P (the map study's fix; false: raw intensities). */
     standardizePixels: z.boolean().default(true),
+    /**
+     * Pretrained weights for the backbone: a path, an http(s) URL, or a name
+     * looked up in GSA_WEIGHTS_DIR (`resnet18` -> resnet18.safetensors or
+     * resnet18/model.json). The body is loaded; a classifier that does not fit
+     * the data's classes is replaced by a fresh one.
+     */
     pretrained: z.string().optional(),
+    /** With pretrained weights: 'all' fine-tunes every layer, 'head' trains the new classifier only. */
+    train: z.enum(['all', 'head']).default('all'),
+    /** With pretrained weights: freeze this layer (a torchvision module such as `layer2`) and everything before it. */
+    freezeUntil: z.string().min(1).optional(),
+    /** The classifier's own learning rate (default: learningRate). */
+    headLearningRate: z.number().positive().optional(),
     out: z.string().optional(),
     testFraction: z.number().gt(0).lt(1).default(0.2),
     /** With groups in the data (patients, subjects), keep each group on one side of the split. */
@@ -125,6 +137,18 @@ export function resolveRunConfig<
     throw new UsageError(
       '--cutoff-epoch has no meaning with --attention none (there is no map to freeze).',
       'Drop --cutoff-epoch, or choose --attention global or l1.',
+    );
+  }
+  if (config.pretrained === undefined && (config.train === 'head' || config.freezeUntil)) {
+    throw new UsageError(
+      `${config.freezeUntil ? `--freeze-until ${config.freezeUntil}` : '--train head'} freezes pretrained layers, but no --pretrained weights are given: the frozen layers would stay random.`,
+      'Pass --pretrained PATH|URL|NAME, or drop it.',
+    );
+  }
+  if (config.train === 'head' && config.freezeUntil) {
+    throw new UsageError(
+      `--train head and --freeze-until ${config.freezeUntil} both say what trains.`,
+      'Choose one: --train head trains the classifier only, --freeze-until LAYER trains everything after LAYER.',
     );
   }
   return {

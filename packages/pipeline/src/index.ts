@@ -41,4 +41,5 @@ export {
 } from './summary.js';
 export { DEMO_DEFAULTS, demoRunSettings } from './demo-settings.js';
 export { alignRun, type RunAlignment } from './align.js';
+export { pretrainedInput, pretrainedBackboneOptions, type PretrainedInput } from './pretrained.js';
 export { summarizeStructure, describeStructure, type StructureSummary } from './structure.js';

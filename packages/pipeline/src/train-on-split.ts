@@ -1,7 +1,14 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { GlobalSpatialAttention, PixelWeightMap } from '@gsa/attention';
-import { createBackbone, loadWeights } from '@gsa/backbones';
+import {
+  classifierLayers,
+  createBackbone,
+  describeWeightsReport,
+  freezeAllButHead,
+  freezeUpTo,
+  loadWeights,
+} from '@gsa/backbones';
 import {
   lowRankPixelRepresentation,
   pixelRepresentation,
@@ -20,6 +27,7 @@ import {
 } from '@gsa/trainer';
 import type { RunConfig } from './config.js';
 import { PipelineError } from './errors.js';
+import { pretrainedBackboneOptions, pretrainedInput } from './pretrained.js';
 
 /** The settings one training needs; `gsa train`, every experiment cell and the docs demo share them. */
 export type TrainingSettings = Pick<
@@ -40,6 +48,9 @@ export type TrainingSettings = Pick<
   | 'pixelRank'
   | 'standardizePixels'
   | 'pretrained'
+  | 'train'
+  | 'freezeUntil'
+  | 'headLearningRate'
   | 'backboneOptions'
 >;
 
@@ -125,6 +136,7 @@ export async function trainOnSplit(
     }
     try {
       backbone = createBackbone(settings.backbone, {
+        ...(settings.pretrained ? pretrainedBackboneOptions(settings.backbone) : {}),
         ...settings.backboneOptions,
         inputShape: [height, width, channels],
         numClasses: set.classNames.length,
@@ -136,17 +148,8 @@ export async function trainOnSplit(
         'Check backboneOptions in the config file.',
       );
     }
-    if (settings.pretrained) {
-      try {
-        await loadWeights(backbone, settings.pretrained);
-      } catch (error) {
-        // @gsa/backbones names the file or URL and what went wrong.
-        throw new PipelineError(
-          (error as Error).message,
-          'Pass a tfjs model.json or a torchvision safetensors file for this backbone (see @gsa/backbones).',
-        );
-      }
-    }
+    if (settings.pretrained) await fineTuneSetup(backbone, settings, [height, width], hooks.log);
+    const layerLearningRates = headLearningRates(backbone, settings, hooks.log);
     const attention: AttentionSetup =
       settings.attention === 'none'
         ? { mode: 'none' }
@@ -191,6 +194,7 @@ export async function trainOnSplit(
       cutoffEpoch: settings.cutoffEpoch,
       batchSize: settings.batchSize,
       learningRate: settings.learningRate,
+      layerLearningRates,
       weightDecay: settings.weightDecay,
       seed: settings.seed,
       ...(hooks.checkpoints ? { checkpoints: hooks.checkpoints } : {}),
@@ -233,4 +237,74 @@ export async function trainOnSplit(
 
 function disposeAll(owned: { dispose(): unknown }[]): void {
   for (const item of owned.splice(0)) item.dispose();
+}
+
+/**
+ * Pretrained weights into `backbone`: the body loaded strictly, a classifier
+ * that does not fit the data's classes replaced by a fresh one, then what
+ * trains (`train`, `freezeUntil`); logs what was loaded, replaced and frozen.
+ */
+async function fineTuneSetup(
+  backbone: LayersModel,
+  settings: TrainingSettings,
+  [height, width]: [number, number],
+  log: ((message: string) => void) | undefined,
+): Promise<void> {
+  const source = settings.pretrained!;
+  let report;
+  try {
+    report = await loadWeights(backbone, source, { head: 'auto' });
+  } catch (error) {
+    // @gsa/backbones names the file or URL, the layers and shapes.
+    throw new PipelineError(
+      (error as Error).message,
+      `Pass ${settings.backbone}'s own weights: a torchvision state_dict as .safetensors or a tfjs model.json (see @gsa/backbones' README).`,
+      1,
+      { cause: error },
+    );
+  }
+  log?.(`gsa: pretrained weights ${source} (${report.format}):`);
+  for (const line of describeWeightsReport(report)) log?.(`gsa:   ${line}`);
+  const input = pretrainedInput(settings.backbone);
+  if (input?.weightsInputSize && Math.min(height, width) < input.weightsInputSize / 2) {
+    log?.(
+      `gsa: warning: the images are ${height}x${width}, but ${settings.backbone}'s weights were trained at ${input.weightsInputSize}x${input.weightsInputSize}; features learned at that scale transfer poorly to images this small. Pass --size ${input.weightsInputSize} (or at least ${input.weightsInputSize / 2}) if the images allow.`,
+    );
+  }
+  let frozen: string[] = [];
+  if (settings.train === 'head') frozen = freezeAllButHead(backbone);
+  else if (settings.freezeUntil) {
+    try {
+      frozen = freezeUpTo(backbone, settings.freezeUntil);
+    } catch (error) {
+      throw new PipelineError(
+        `--freeze-until ${settings.freezeUntil}: ${(error as Error).message}`,
+        `Name a layer or torchvision module of ${settings.backbone} (e.g. layer2 for a ResNet, features.denseblock2 for a DenseNet).`,
+      );
+    }
+  }
+  const withWeights = new Set(
+    backbone.layers.filter((layer) => layer.weights.length > 0).map((layer) => layer.name),
+  );
+  const frozenWithWeights = frozen.filter((name) => withWeights.has(name));
+  log?.(
+    frozenWithWeights.length === 0
+      ? `gsa:   training every layer (${backbone.trainableWeights.length} weights)`
+      : `gsa:   frozen ${frozenWithWeights.length} layers with weights (${frozenWithWeights.slice(0, 3).join(', ')}${frozenWithWeights.length > 3 ? `, ... ${frozenWithWeights.at(-1)}` : ''}); training ${backbone.trainableWeights.length} weights`,
+  );
+}
+
+/** The classifier's own learning rate (`headLearningRate`), by layer name for the trainer. */
+function headLearningRates(
+  backbone: LayersModel,
+  settings: TrainingSettings,
+  log: ((message: string) => void) | undefined,
+): Record<string, number> {
+  const rate = settings.headLearningRate;
+  if (rate === undefined) return {};
+  const heads = classifierLayers(backbone);
+  log?.(
+    `gsa: classifier ${heads.map((layer) => layer.name).join(', ')} at learning rate ${rate}, the rest at ${settings.learningRate}`,
+  );
+  return Object.fromEntries(heads.map((layer) => [layer.name, rate]));
 }

@@ -18,12 +18,12 @@ describe('exportModel', () => {
     return path;
   }
 
-  it('copies the model into place whole, replaces it only with --force, and leaves no temp folder', () => {
+  it('copies the model into place whole, replaces it only with --force, and leaves no temp folder', async () => {
     const out = join(directory, 'exported');
-    exportModel(run('first', 'one'), out, false);
-    expect(() => exportModel(run('second', 'two'), out, false)).toThrow(`${out} already exists.`);
+    await exportModel(run('first', 'one'), out);
+    await expect(exportModel(run('second', 'two'), out)).rejects.toThrow(`${out} already exists.`);
     expect(readFileSync(join(out, 'weights.bin'), 'utf8')).toBe('one');
-    exportModel(join(directory, 'second'), out, true);
+    await exportModel(join(directory, 'second'), out, { force: true });
     expect(readFileSync(join(out, 'weights.bin'), 'utf8')).toBe('two');
     expect(readdirSync(out).sort()).toEqual(['model.json', 'weights.bin']);
     expect(readdirSync(directory).sort()).toEqual(['exported', 'first', 'second']);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { preprocessImage } from '@gsa/data';
 import { decodeImage } from '@gsa/data/node';
@@ -13,6 +13,9 @@ import { describeMapAgreement } from './protocol/map-agreement.js';
 import { renderGradCamPanel, type MapDisplay } from './grad-cam.js';
 import { firstChannels } from './report-examples.js';
 import { runDirectoryHolder } from './run-lock.js';
+import { loadModelFromDirectory, readModelInfo } from './model-files.js';
+import { writeTorchvisionExport } from './torchvision-export.js';
+import { writeError } from './files.js';
 import type { TrainedRun } from './trained-run.js';
 
 /**
@@ -96,7 +99,22 @@ export async function writeRunArtifacts(
   });
 }
 
-export function exportModel(runDirectory: string, out: string, force: boolean): void {
+/** What `gsa export` writes. */
+export type ExportFormat = 'tfjs' | 'torchvision';
+
+/**
+ * Copies a run's deployable model to `out`: `tfjs` (default) the model/
+ * folder as it is (a tfjs layers model with gsa.json), `torchvision` the
+ * backbone's state_dict as safetensors, the map as .npy and a model.py that
+ * rebuilds it with torchvision. Written into a temporary folder beside `out`
+ * and renamed into place whole: an interrupted or failed export leaves no half
+ * model, and a forced one keeps the old export until the new one is complete.
+ */
+export async function exportModel(
+  runDirectory: string,
+  out: string,
+  options: { force?: boolean; format?: ExportFormat } = {},
+): Promise<void> {
   const model = join(runDirectory, 'model');
   if (!existsSync(join(model, 'model.json'))) {
     throw new PipelineError(
@@ -111,27 +129,42 @@ export function exportModel(runDirectory: string, out: string, force: boolean): 
       'Export it when that process has finished: its model is not final before then.',
     );
   }
-  if (existsSync(out) && !force) {
+  if (existsSync(out) && !options.force) {
     throw new UsageError(
       `${out} already exists.`,
       'Pass --force to overwrite it, or choose another --out.',
     );
   }
-  // Copied beside `out` under a name unique per call, then renamed into place
-  // whole: an interrupted export leaves no half model at `out`, and a forced
-  // one keeps the old export until the new copy is complete.
   const temporary = join(
     dirname(out),
     `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   try {
-    cpSync(model, temporary, { recursive: true, errorOnExist: true, force: false });
+    if ((options.format ?? 'tfjs') === 'tfjs') {
+      cpSync(model, temporary, { recursive: true, errorOnExist: true, force: false });
+    } else {
+      mkdirSync(temporary);
+      const deployed = await loadModelFromDirectory(model);
+      try {
+        const config = readRunConfig(runDirectory);
+        writeTorchvisionExport(deployed, readModelInfo(model), config, temporary);
+      } finally {
+        deployed.dispose();
+      }
+    }
     rmSync(out, { recursive: true, force: true });
     renameSync(temporary, out);
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true });
-    throw error;
+    throw error instanceof PipelineError ? error : writeError(out, error);
   }
+}
+
+/** The run's config.json, where it has one. */
+function readRunConfig(runDirectory: string): Partial<RunConfig> | undefined {
+  const path = join(runDirectory, 'config.json');
+  if (!existsSync(path)) return undefined;
+  return JSON.parse(readFileSync(path, 'utf8')) as Partial<RunConfig>;
 }
 
 export interface RunMapOptions {

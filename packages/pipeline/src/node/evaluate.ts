@@ -66,7 +66,10 @@ export async function evaluateRun(
     spec,
     // The training's resize; other data is brought to the model's (square) input size.
     config.size ?? (options.data !== undefined && height === width ? height : undefined),
-    info.preprocessing?.normalize !== undefined,
+    // The training's standardisation (pretrained weights' statistics), as gsa.json records it.
+    info.preprocessing?.normalize === undefined
+      ? undefined
+      : { normalize: info.preprocessing.normalize, channels: 3 },
   );
   try {
     const { metadata } = set;

@@ -6,10 +6,17 @@
 export { train, type TrainOptions } from './train.js';
 export type { TrainedRun } from './trained-run.js';
 export { loadRunData } from './load-data.js';
+export { resolveWeightsSource, WEIGHTS_DIRECTORY_VARIABLE } from './weights-source.js';
 export { readConfigFile } from './config-file.js';
 export { evaluateRun, type EvaluationReport } from './evaluate.js';
 export { predictImages, readImageForModel, type Prediction } from './predict.js';
-export { writeRunArtifacts, renderRunMap, exportModel, type RunMapOptions } from './artifacts.js';
+export {
+  writeRunArtifacts,
+  renderRunMap,
+  exportModel,
+  type ExportFormat,
+  type RunMapOptions,
+} from './artifacts.js';
 export {
   renderGradCamPanel,
   defaultGradCamLayer,

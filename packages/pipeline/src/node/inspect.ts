@@ -39,7 +39,7 @@ export async function inspectDataset(
   spec: string,
   sheet: string | false,
 ): Promise<DatasetInspection> {
-  const set = await loadRunData(spec, undefined, false);
+  const set = await loadRunData(spec, undefined);
   try {
     const check = await checkStructure(set, { indices: notTest(set) });
     const inspection = { ...summarizeImageSet(spec, set), structure: summarizeStructure(check) };

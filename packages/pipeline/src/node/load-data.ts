@@ -1,21 +1,22 @@
 import { DataError, type DataProblem, type ImageSet } from '@gsa/data';
 import { loadDataset } from '@gsa/data/node';
 import { PipelineError } from '../errors.js';
+import type { PretrainedInput } from '../pretrained.js';
 
 /**
- * Loads a run's data SPEC at `size` (ImageNet-normalised, as 3 channels, for
- * pretrained weights that expect it), with a friendly error for each way it
- * can fail.
+ * Loads a run's data SPEC at `size` (standardised and as 3 channels where
+ * pretrained weights expect it: `pretrainedInput`), with a friendly error for
+ * each way it can fail.
  */
 export async function loadRunData(
   spec: string,
   size: number | undefined,
-  normalize: boolean,
+  input?: Pick<PretrainedInput, 'normalize' | 'channels'>,
 ): Promise<ImageSet> {
   try {
     return await loadDataset(spec, {
       ...(size === undefined ? {} : { size }),
-      ...(normalize ? { normalize: 'imagenet' as const, channels: 3 as const } : {}),
+      ...(input ? { normalize: input.normalize, channels: input.channels } : {}),
     });
   } catch (error) {
     const problem = error instanceof DataError ? error.problem : undefined;

@@ -25,6 +25,8 @@ import { lockRunDirectory, type RunLock } from './run-lock.js';
 import { readRunMap, siblingRuns } from './map-compare.js';
 import { describeMapAgreement, mapAgreement } from './protocol/map-agreement.js';
 import { loadRunData } from './load-data.js';
+import { resolveWeightsSource } from './weights-source.js';
+import { pretrainedInput } from '../pretrained.js';
 import { saveModelToDirectory } from './model-files.js';
 import { reportExamples } from './report-examples.js';
 import type { TrainedRun } from './trained-run.js';
@@ -118,9 +120,12 @@ async function trainLocked(
 ): Promise<TrainedRun> {
   const started = performance.now();
   // An empty directory now (so an unwritable --out fails at once); files only once the inputs are known good.
+  // A weights name that is not there fails before the run directory is touched.
+  const pretrained =
+    config.pretrained === undefined ? undefined : resolveWeightsSource(config.pretrained);
   prepareRunDirectory(config.out, { force: options.force, resume: options.resume });
-  const imagenet = definition.inputNormalization === 'imagenet' && config.pretrained !== undefined;
-  let set = await loadRunData(config.data, config.size, imagenet);
+  const input = pretrained === undefined ? undefined : pretrainedInput(config.backbone);
+  let set = await loadRunData(config.data, config.size, input);
   const { height, width, channels } = set.metadata;
   const splitSettings = {
     testFraction: config.testFraction,
@@ -172,7 +177,8 @@ async function trainLocked(
   let trainingStarted = false;
   let epochsDone = 0;
   try {
-    training = await trainOnSplit(set, { train: split.train, evaluation: split.test }, config, {
+    const settings = pretrained === undefined ? config : { ...config, pretrained };
+    training = await trainOnSplit(set, { train: split.train, evaluation: split.test }, settings, {
       checkpoints: {
         store: fileCheckpointStore(join(config.out, 'checkpoints')),
         keep: 2,

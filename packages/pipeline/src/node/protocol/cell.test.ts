@@ -42,7 +42,7 @@ describe('a baseline cell', () => {
     const result = await runProtocolCell(cell!);
 
     // The same split, folds and features, built by hand.
-    const set = await loadRunData(data, undefined, false);
+    const set = await loadRunData(data, undefined);
     const split = splitRun(set, { testFraction: 0.2, seed: 2, groupSplit: true });
     const flatten = async (indices: readonly number[]) => {
       const { readImages } = await import('@gsa/data');

@@ -6,7 +6,6 @@ import {
   type FeatureMatrix,
   type ProtocolResult,
 } from '@gsa/eval';
-import { backboneDefinition } from '@gsa/backbones';
 import {
   alignImageSet,
   alignmentReference,
@@ -18,6 +17,8 @@ import { splitRun, type RunSplit } from '../../split.js';
 import { mapAgreement, type MapAgreement } from './map-agreement.js';
 import { trainOnSplit } from '../../train-on-split.js';
 import { loadRunData } from '../load-data.js';
+import { resolveWeightsSource } from '../weights-source.js';
+import { pretrainedInput } from '../../pretrained.js';
 import { cellTrainSettings, type BaselineMethod, type CellConfig } from './grid.js';
 
 /** What a finished cell reports: the Table 2 number and what it was chosen from. */
@@ -46,15 +47,15 @@ const loaded = new Map<string, Promise<ImageSet>>();
 
 /** One process loads a dataset once, however many of its cells it runs. */
 function cachedData(cell: CellConfig): Promise<ImageSet> {
-  // Baselines standardise their own features; ImageNet statistics only serve pretrained CNNs.
-  const imagenet =
-    cell.method === undefined &&
-    backboneDefinition(cell.backbone).inputNormalization === 'imagenet' &&
-    cell.pretrained !== undefined;
-  const key = JSON.stringify([cell.data, cell.size ?? null, imagenet]);
+  // Baselines standardise their own features; the weights' statistics only serve pretrained CNNs.
+  const input =
+    cell.method === undefined && cell.pretrained !== undefined
+      ? pretrainedInput(cell.backbone)
+      : undefined;
+  const key = JSON.stringify([cell.data, cell.size ?? null, input ?? null]);
   let set = loaded.get(key);
   if (!set) {
-    set = loadRunData(cell.data, cell.size, imagenet);
+    set = loadRunData(cell.data, cell.size, input);
     set.catch(() => loaded.delete(key));
     loaded.set(key, set);
   }
@@ -73,7 +74,11 @@ export async function runProtocolCell(
   if (cell.method !== undefined) return runBaselineCell(cell, cell.method, options);
   const started = performance.now();
   const data = await cachedData(cell);
-  const settings = cellTrainSettings(cell);
+  const cellSettings = cellTrainSettings(cell);
+  const settings =
+    cellSettings.pretrained === undefined
+      ? cellSettings
+      : { ...cellSettings, pretrained: resolveWeightsSource(cellSettings.pretrained) };
   const split = splitRun(data, {
     testFraction: cell.testFraction,
     seed: cell.splitSeed,

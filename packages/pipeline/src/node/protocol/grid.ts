@@ -48,6 +48,10 @@ export const GridSchema = z
     seed: one(z.number().int().min(0)).optional(),
     seeds: one(z.number().int().min(0)).optional(),
     pretrained: z.string().optional(),
+    /** With pretrained: what trains ('all' or 'head'), where the frozen part ends, the classifier's rate. */
+    train: z.enum(['all', 'head']).optional(),
+    freezeUntil: z.string().min(1).optional(),
+    headLearningRate: z.number().positive().optional(),
     backboneOptions: z.record(z.string(), z.unknown()).optional(),
     /** Stratified CV folds on the training part (paper: 5). */
     folds: z.number().int().min(2).default(5),
@@ -91,6 +95,9 @@ export interface CellConfig {
   seed: number;
   pixelRank?: number | 'exact';
   pretrained?: string;
+  train?: 'head';
+  freezeUntil?: string;
+  headLearningRate?: number;
   backboneOptions?: Record<string, unknown>;
   folds: number;
   topEpochs: number;
@@ -228,6 +235,9 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
     config = resolveRunConfig({
       ...flags,
       ...(grid.pretrained === undefined ? {} : { pretrained: grid.pretrained }),
+      ...(grid.train === undefined ? {} : { train: grid.train }),
+      ...(grid.freezeUntil === undefined ? {} : { freezeUntil: grid.freezeUntil }),
+      ...(grid.headLearningRate === undefined ? {} : { headLearningRate: grid.headLearningRate }),
       ...(grid.backboneOptions === undefined ? {} : { backboneOptions: grid.backboneOptions }),
       // Vanilla cells take no cut-off even when the grid lists one for the attention modes.
       ...(chosen.attention === 'none' ? { cutoffEpoch: undefined } : {}),
@@ -276,6 +286,9 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
     batchSize: config.batchSize,
     seed: config.seed,
     ...(config.pretrained === undefined ? {} : { pretrained: config.pretrained }),
+    ...(config.train === 'all' ? {} : { train: config.train }),
+    ...(config.freezeUntil === undefined ? {} : { freezeUntil: config.freezeUntil }),
+    ...(config.headLearningRate === undefined ? {} : { headLearningRate: config.headLearningRate }),
     ...(config.backboneOptions === undefined ? {} : { backboneOptions: config.backboneOptions }),
     folds: grid.folds,
     topEpochs,
