@@ -18,7 +18,11 @@ describe('gsa export, gsa predict', () => {
       join(scratch, 'json-export'),
       '--json',
     );
-    expect(JSON.parse(exportedJson.stdout)).toEqual({ run, model: join(scratch, 'json-export') });
+    expect(JSON.parse(exportedJson.stdout)).toEqual({
+      run,
+      model: join(scratch, 'json-export'),
+      format: 'tfjs',
+    });
     const predicted = gsa(
       'predict',
       '--model',
