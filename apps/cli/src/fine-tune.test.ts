@@ -5,17 +5,16 @@ import * as tf from '@tensorflow/tfjs-core';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '@gsa/backends';
-import '@gsa/attention'; // registers FixedSpatialMap, for loading the runs' models here
 import {
   createBackbone,
   decodeSafetensors,
   encodeTorchvisionWeights,
-  fileSystemHandler,
   type SafetensorsEntry,
 } from '@gsa/backbones';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { spawnSync } from 'node:child_process';
 import { encodeNpy, parseNpy } from '@gsa/data';
+import { loadModelFromDirectory, nestedBackbone } from '@gsa/pipeline/node';
 import { runGsa, scratchDirectory, sharedFixture, trainArgs } from './cli-test-support.fixture.js';
 
 const { data } = sharedFixture();
@@ -53,11 +52,8 @@ const floats = (entry: SafetensorsEntry) =>
 async function loadRun(
   run: string,
 ): Promise<{ model: tfl.LayersModel; backbone: tfl.LayersModel }> {
-  const model = await tfl.loadLayersModel(fileSystemHandler(join(scratch, run, 'model')));
-  const backbone = model.layers.find(
-    (layer) => layer instanceof tfl.LayersModel,
-  ) as tfl.LayersModel;
-  return { model, backbone };
+  const model = await loadModelFromDirectory(join(scratch, run, 'model'));
+  return { model, backbone: nestedBackbone(model)! };
 }
 
 describe('gsa train --pretrained (fine-tuning)', () => {

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { PipelineError, UsageError } from '@gsa/pipeline';
+import { ALIGN_METHODS, PipelineError, TRAIN_MODES, UsageError } from '@gsa/pipeline';
 import type { MapDisplay } from '@gsa/pipeline/node';
 import type { BackendChoice } from '@gsa/backends';
 import { createOutput, type Output } from './output.js';
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
       new Option(
         '--align <how>',
         "register the images first: 'translate' moves each onto the training images' registered mean (the model keeps the reference, so eval and predict align new images alike); default none",
-      ).choices(['none', 'translate']),
+      ).choices([...ALIGN_METHODS]),
     )
     .option(
       '--no-standardize-pixels',
@@ -179,7 +179,7 @@ export async function main(argv: string[]): Promise<number> {
       new Option(
         '--train <what>',
         'with --pretrained: all layers, or the new classifier only',
-      ).choices(['all', 'head']),
+      ).choices([...TRAIN_MODES]),
     )
     .option(
       '--freeze-until <layer>',

@@ -84,7 +84,6 @@ export {
 export { registerTranslations } from './structure/register.js';
 export {
   alignmentReference,
-  shiftsToReference,
   alignImageSet,
   alignImage,
   type AlignmentReference,

@@ -3,6 +3,7 @@
 // protocol cell, or any runs) is compared by Pearson correlation and by the
 // overlap (intersection over union) of their top 10% pixels.
 import { pearsonCorrelation } from '@gsa/data';
+import { mean } from './statistics.js';
 
 export interface MapStability {
   /** Maps compared (at least 2). */
@@ -44,7 +45,7 @@ export function mapStability(
     }
   }
   const summary = (column: 2 | 3) => ({
-    mean: pairs.reduce((sum, pair) => sum + pair[column], 0) / pairs.length,
+    mean: mean(pairs.map((pair) => pair[column])),
     min: Math.min(...pairs.map((pair) => pair[column])),
   });
   return { maps: maps.length, pearson: summary(2), topOverlap: summary(3), topFraction, pairs };

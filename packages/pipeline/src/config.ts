@@ -8,6 +8,8 @@ import { UsageError } from './errors.js';
 
 /** `align`'s choices: none, or a translation onto the training mean. */
 export const ALIGN_METHODS = ['none', 'translate'] as const;
+/** What trains with pretrained weights: every layer, or the new classifier only. */
+export const TRAIN_MODES = ['all', 'head'] as const;
 
 /** The fraction of epochs the map trains jointly by default (the paper's E = 24 of 100). */
 export const DEFAULT_CUTOFF_FRACTION = 0.24;
@@ -55,7 +57,7 @@ export const RunConfigSchema = z
      */
     pretrained: z.string().optional(),
     /** With pretrained weights: 'all' fine-tunes every layer, 'head' trains the new classifier only. */
-    train: z.enum(['all', 'head']).default('all'),
+    train: z.enum(TRAIN_MODES).default('all'),
     /** With pretrained weights: freeze this layer (a torchvision module such as `layer2`) and everything before it. */
     freezeUntil: z.string().min(1).optional(),
     /** The classifier's own learning rate (default: learningRate). */

@@ -9,6 +9,7 @@ export {
   resolveRunConfig,
   DEFAULT_CUTOFF_FRACTION,
   ALIGN_METHODS,
+  TRAIN_MODES,
   RENAMED_KEYS,
   type RunConfig,
 } from './config.js';

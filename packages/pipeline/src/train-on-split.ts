@@ -7,6 +7,7 @@ import {
   describeWeightsReport,
   freezeAllButHead,
   freezeUpTo,
+  frozenLayerNames,
   loadWeights,
 } from '@gsa/backbones';
 import {
@@ -271,11 +272,10 @@ async function fineTuneSetup(
       `gsa: warning: the images are ${height}x${width}, but ${settings.backbone}'s weights were trained at ${input.weightsInputSize}x${input.weightsInputSize}; features learned at that scale transfer poorly to images this small. Pass --size ${input.weightsInputSize} (or at least ${input.weightsInputSize / 2}) if the images allow.`,
     );
   }
-  let frozen: string[] = [];
-  if (settings.train === 'head') frozen = freezeAllButHead(backbone);
+  if (settings.train === 'head') freezeAllButHead(backbone);
   else if (settings.freezeUntil) {
     try {
-      frozen = freezeUpTo(backbone, settings.freezeUntil);
+      freezeUpTo(backbone, settings.freezeUntil);
     } catch (error) {
       throw new PipelineError(
         `--freeze-until ${settings.freezeUntil}: ${(error as Error).message}`,
@@ -283,14 +283,11 @@ async function fineTuneSetup(
       );
     }
   }
-  const withWeights = new Set(
-    backbone.layers.filter((layer) => layer.weights.length > 0).map((layer) => layer.name),
-  );
-  const frozenWithWeights = frozen.filter((name) => withWeights.has(name));
+  const frozen = frozenLayerNames(backbone);
   log?.(
-    frozenWithWeights.length === 0
+    frozen.length === 0
       ? `gsa:   training every layer (${backbone.trainableWeights.length} weights)`
-      : `gsa:   frozen ${frozenWithWeights.length} layers with weights (${frozenWithWeights.slice(0, 3).join(', ')}${frozenWithWeights.length > 3 ? `, ... ${frozenWithWeights.at(-1)}` : ''}); training ${backbone.trainableWeights.length} weights`,
+      : `gsa:   frozen ${frozen.length} layers with weights (${frozen.slice(0, 3).join(', ')}${frozen.length > 3 ? `, ... ${frozen.at(-1)}` : ''}); training ${backbone.trainableWeights.length} weights`,
   );
 }
 

@@ -1,19 +1,8 @@
-// Where the trainer's benchmarks write; the helpers they share live in @gsa/tooling/bench.
+// Where the trainer's benchmarks write; the helpers they share live in @gsa/tooling/bench
+// (imported from there directly).
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeBenchReport } from '@gsa/tooling/bench';
-
-export {
-  loadAverage,
-  median,
-  numberFromEnv,
-  numbersFromEnv,
-  peakRssMiB,
-  printTable,
-  progress,
-  round,
-} from '@gsa/tooling/bench';
-export { mean, standardDeviation } from '@gsa/eval';
 
 export const benchDirectory = dirname(fileURLToPath(import.meta.url));
 

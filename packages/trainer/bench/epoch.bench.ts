@@ -7,7 +7,8 @@
 //   GSA_BENCH_OUT=bench-results/epoch.json
 import '@tensorflow/tfjs-layers';
 import * as tf from '@tensorflow/tfjs-core';
-import { printTable, writeResult } from './bench-support.js';
+import { printTable } from '@gsa/tooling/bench';
+import { writeResult } from './bench-support.js';
 import { GlobalSpatialAttention, PixelWeightMap } from '@gsa/attention';
 import { describeBackend, useBackend } from '@gsa/backends';
 import { createBackbone } from '@gsa/backbones';

@@ -48,8 +48,8 @@ import {
   printTable,
   progress,
   round,
-  writeResult,
-} from './bench-support.js';
+} from '@gsa/tooling/bench';
+import { writeResult } from './bench-support.js';
 
 const sizes = numbersFromEnv('GSA_BENCH_SIZES', [64, 224]);
 const count = numberFromEnv('GSA_BENCH_IMAGES', 400);

@@ -9,9 +9,13 @@ function torchDefaultInitializer(fanIn: number, seed: number | undefined) {
   return tfl.initializers.randomUniform({ minval: -bound, maxval: bound, seed });
 }
 
-/** The layers after an output's classifier that hold no weights (MobileNet's final reshape), and the classifier. */
+/** Layers that may follow a classifier: they reshape the logits and hold no weights. */
+const SHAPE_LAYERS = new Set(['Reshape', 'Flatten', 'Dropout', 'Activation']);
+
+/** An output's classifier (a Dense, or a 1x1 Conv2D) and the shape layers after it (MobileNet's final reshape). */
 function classifierOf(output: tfl.SymbolicTensor): {
   head: tfl.layers.Layer;
+  kind: 'dense' | 'conv';
   trailing: tfl.layers.Layer[];
 } {
   const trailing: tfl.layers.Layer[] = [];
@@ -21,14 +25,17 @@ function classifierOf(output: tfl.SymbolicTensor): {
       `The output ${output.sourceLayer.name} does not end in a classifier (a Dense or 1x1 Conv2D layer); build the backbone with output: 'logits'.`,
     );
   while (head.weights.length === 0) {
+    if (!SHAPE_LAYERS.has(head.getClassName())) throw noClassifier();
     trailing.unshift(head);
     const previous = inboundLayers(head);
     if (previous.length !== 1) throw noClassifier();
     head = previous[0]!;
   }
   const className = head.getClassName();
-  if (className !== 'Dense' && className !== 'Conv2D') throw noClassifier();
-  return { head, trailing };
+  if (className === 'Dense') return { head, kind: 'dense', trailing };
+  const { kernelSize } = head.getConfig() as { kernelSize?: number[] };
+  if (className !== 'Conv2D' || !kernelSize?.every((size) => size === 1)) throw noClassifier();
+  return { head, kind: 'conv', trailing };
 }
 
 /**
@@ -45,18 +52,17 @@ function replaceOutput(
   numClasses: number,
   seed: number | undefined,
 ): tfl.SymbolicTensor {
-  const { head, trailing } = classifierOf(output);
-  const className = head.getClassName();
+  const { head, kind, trailing } = classifierOf(output);
   const input = head.inboundNodes[0]!.inputTensors[0]!;
   const fanIn = input.shape[input.shape.length - 1]!;
   const kernelInitializer = torchDefaultInitializer(fanIn, seed);
   const biasInitializer = torchDefaultInitializer(fanIn, seed === undefined ? undefined : seed + 1);
   let x: tfl.SymbolicTensor;
-  if (className === 'Dense') {
+  if (kind === 'dense') {
     x = tfl.layers
       .dense({ name: head.name, units: numClasses, kernelInitializer, biasInitializer })
       .apply(input) as tfl.SymbolicTensor;
-  } else if (className === 'Conv2D') {
+  } else {
     const { kernelSize, padding } = head.getConfig() as {
       kernelSize: number[];
       padding: 'same' | 'valid';
@@ -71,8 +77,6 @@ function replaceOutput(
         biasInitializer,
       })
       .apply(input) as tfl.SymbolicTensor;
-  } else {
-    throw new Error(`replaceHead: ${head.name} is a ${className}, not a Dense or Conv2D.`);
   }
   for (const layer of trailing) {
     const config = { ...layer.getConfig() };

@@ -4,7 +4,7 @@ import { useBackend } from '@gsa/backends';
 import { createBackbone, decodeSafetensors, encodeTorchvisionWeights } from '../index.js';
 import { freezeUpTo, frozenLayerNames, unfreezeAll } from './freeze.js';
 import { featureExtractor, featureLayerName } from './graph.js';
-import { replaceHead } from './head.js';
+import { classifierLayers, replaceHead } from './head.js';
 import { countParameters } from './parameters.js';
 
 beforeAll(async () => {
@@ -78,6 +78,14 @@ describe('replaceHead', () => {
     });
     expect(() => replaceHead(features, 3)).toThrow(/does not end in a classifier/);
     features.dispose();
+    // A 3x3 conv with weights at the end is the body, not a classifier to replace.
+    const vggFeatures = createBackbone('vgg11', {
+      inputShape: [32, 32, 3],
+      layers: [4, 'M', 8],
+      output: 'features',
+    });
+    expect(() => classifierLayers(vggFeatures)).toThrow(/does not end in a classifier/);
+    vggFeatures.dispose();
   });
 });
 

@@ -36,8 +36,8 @@ function detectFormat(source: WeightsSource): WeightsFormat {
  * Strict by default: every weight of the model must be found with its shape
  * (entries the model lacks, e.g. a classifier you left out, are only
  * reported). To fine-tune on other classes, build with your `numClasses` and
- * pass `{ strict: false }` (the head is reported as mismatched and keeps its
- * fresh weights), or load at 1000 classes and call `replaceHead`.
+ * pass `{ head: 'auto' }`: the body loads strictly and every classifier that
+ * does not fit keeps its fresh weights (reported as `replaced`).
  */
 export async function loadWeights(
   model: tfl.LayersModel,
@@ -68,7 +68,7 @@ export async function loadWeights(
 function loadingError(source: WeightsSource, format: WeightsFormat, cause: unknown): Error {
   const message = `Could not load weights from ${describeSource(source)}: ${errorMessage(cause)}`;
   if (cause instanceof WeightsMismatchError) {
-    // Its message already says what to do ({ strict: false }).
+    // Its message already says what to do ({ head: 'auto' } or { strict: false }).
     return new WeightsMismatchError(message, cause.report, { cause });
   }
   const full = `${message} ${loadingHint(source, format, cause)}`;

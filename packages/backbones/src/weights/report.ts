@@ -2,6 +2,9 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { classifierLayers } from '../model-tools/head.js';
 
+/** Shapes as `[512,2]`. */
+const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
+
 /** What `loadWeights` did. Names are the model's weight names (`layer/weight`) unless said otherwise. */
 export interface WeightsReport {
   format: 'safetensors' | 'tfjs-layers';
@@ -83,11 +86,9 @@ export function applyAssignments(
   const headLayers = headMode === 'load' ? [] : classifierLayers(model);
   const used = new Set<string>();
   const ready: WeightAssignment[] = [];
-  const fits = (weight: tfl.LayerVariable, assignment: WeightAssignment | undefined): boolean =>
-    assignment !== undefined &&
-    weight.shape.length === assignment.shape.length &&
-    weight.shape.every((size, i) => (size ?? -1) === assignment.shape[i]);
   const shapeOf = (weight: tfl.LayerVariable) => weight.shape.map((size) => size ?? -1);
+  const fits = (weight: tfl.LayerVariable, assignment: WeightAssignment | undefined): boolean =>
+    assignment !== undefined && shapeText(shapeOf(weight)) === shapeText(assignment.shape);
   // A classifier is replaced as a whole: half a head loaded would be neither the file's nor fresh.
   const replacedWeights = new Set<tfl.LayerVariable>();
   for (const layer of headLayers) {
@@ -135,7 +136,7 @@ export function applyAssignments(
             .slice(0, 3)
             .map(
               (entry) =>
-                `${entry.name}: model [${entry.expected.join(',')}], file [${entry.found.join(',')}]`,
+                `${entry.name}: model ${shapeText(entry.expected)}, file ${shapeText(entry.found)}`,
             )
             .join('; ')})`
         : '',
@@ -159,9 +160,6 @@ export function applyAssignments(
   }
   return report;
 }
-
-/** Shapes as `[512,2]`. */
-const shapeText = (shape: readonly number[]) => `[${shape.join(',')}]`;
 
 /**
  * What a load did, in a few lines for a log: how many weights came from the

@@ -42,7 +42,7 @@ export async function alignmentReference(
   const grid = analysisGrid(height, width, options.analysisSize ?? 64);
   const cells = grid * grid;
   const small = await gridImages(set, indices, grid);
-  const shifts = registerTranslations(small, indices.length, grid, ITERATIONS);
+  const { shifts } = registerTranslations(small, indices.length, grid, ITERATIONS);
   const mean = new Float64Array(cells);
   const moved = new Float32Array(cells);
   for (let i = 0; i < indices.length; i++) {
@@ -66,56 +66,70 @@ export async function alignmentReference(
 }
 
 /**
- * Each image's shift from the reference, `[dy, dx]` per image in pixels of the
+ * Measures one image's shift from a reference: `[dy, dx]` in pixels of the
  * image (`image(y, x) ~ reference(y - dy, x - dx)`), by phase correlation
- * iterated on the reference's grid.
+ * iterated on the reference's grid. One per pass: it keeps its scratch buffers.
  */
-export async function shiftsToReference(
-  set: ImageSet,
-  reference: AlignmentReference,
-  indices: readonly number[],
-): Promise<Float32Array> {
-  checkReference(set, reference);
-  const { grid } = reference;
-  const cells = grid * grid;
-  const small = await gridImages(set, indices, grid);
-  const correlator = new PhaseCorrelator(reference.mean, grid, grid);
-  const shifts = new Float32Array(indices.length * 2);
-  const moved = new Float32Array(cells);
-  const [scaleY, scaleX] = [reference.height / grid, reference.width / grid];
-  for (let i = 0; i < indices.length; i++) {
-    const [dy, dx] = shiftOnGrid(correlator, small.subarray(i * cells, (i + 1) * cells), moved);
-    shifts[2 * i] = dy * scaleY;
-    shifts[2 * i + 1] = dx * scaleX;
+class ReferenceShift {
+  private readonly correlator: PhaseCorrelator;
+  private readonly grey: Float32Array;
+  private readonly scratch: Float32Array;
+
+  constructor(
+    private readonly reference: AlignmentReference,
+    private readonly channels: number,
+  ) {
+    const { grid, height, width } = reference;
+    this.correlator = new PhaseCorrelator(reference.mean, grid, grid);
+    this.grey = new Float32Array(height * width);
+    this.scratch = new Float32Array(grid * grid);
   }
-  return shifts;
+
+  of(values: ArrayLike<number>, offset: number): [number, number] {
+    const { height, width, grid } = this.reference;
+    greyOf(values, offset, height * width, this.channels, this.grey);
+    const small = resizeArea(
+      this.grey,
+      { height, width, channels: 1 },
+      { height: grid, width: grid },
+    );
+    const [dy, dx] = shiftOnGrid(this.correlator, small, this.scratch);
+    return [dy * (height / grid), dx * (width / grid)];
+  }
 }
 
 /**
  * A copy of `set` (images in memory) with each image of `indices` moved by
  * minus its shift onto the reference (bilinear, edges repeated); the other
- * images are as they were. Returns the shifts with it.
+ * images are as they were. Returns the shifts with it (`[dy, dx]` per image of
+ * `indices`, in pixels). One pass over the images.
  */
 export async function alignImageSet(
   set: ImageSet,
   reference: AlignmentReference,
   indices: readonly number[],
 ): Promise<{ set: ImageSet; shifts: Float32Array }> {
-  const shifts = await shiftsToReference(set, reference, indices);
+  checkReference(set, reference);
   const { height, width, channels } = set.metadata;
   const count = set.labels.length;
   const size = height * width * channels;
   const out = new Float32Array(count * size);
+  const shifts = new Float32Array(indices.length * 2);
   const position = new Map(indices.map((index, i) => [index, i]));
+  const measure = new ReferenceShift(reference, channels);
   await forEachImage(
     set,
     Array.from({ length: count }, (_, index) => index),
     (index, values, offset) => {
       const target = out.subarray(index * size, (index + 1) * size);
-      const i = position.get(index);
       const image = toSubarray(values, offset, size);
-      if (i === undefined) target.set(image);
-      else shiftImage(image, height, width, -shifts[2 * i]!, -shifts[2 * i + 1]!, target, channels);
+      const i = position.get(index);
+      if (i === undefined) {
+        target.set(image);
+        return;
+      }
+      [shifts[2 * i], shifts[2 * i + 1]] = measure.of(values, offset);
+      shiftImage(image, height, width, -shifts[2 * i]!, -shifts[2 * i + 1]!, target, channels);
     },
   );
   return {
@@ -130,28 +144,16 @@ export function alignImage(
   reference: AlignmentReference,
   channels: number,
 ): { values: Float32Array; dy: number; dx: number } {
-  const { height, width, grid } = reference;
+  const { height, width } = reference;
   if (values.length !== height * width * channels)
     throw new DataError(
       `an image of ${values.length} values does not fit the alignment reference (${height}x${width}x${channels})`,
     );
-  const grey = greyOf(values, 0, height * width, channels, new Float32Array(height * width));
-  const small = resizeArea(grey, { height, width, channels: 1 }, { height: grid, width: grid });
-  const correlator = new PhaseCorrelator(reference.mean, grid, grid);
-  const [dy, dx] = shiftOnGrid(correlator, small, new Float32Array(grid * grid));
-  const [imageDy, imageDx] = [(dy * height) / grid, (dx * width) / grid];
+  const [dy, dx] = new ReferenceShift(reference, channels).of(values, 0);
   return {
-    values: shiftImage(
-      values,
-      height,
-      width,
-      -imageDy,
-      -imageDx,
-      new Float32Array(values.length),
-      channels,
-    ),
-    dy: imageDy,
-    dx: imageDx,
+    values: shiftImage(values, height, width, -dy, -dx, new Float32Array(values.length), channels),
+    dy,
+    dx,
   };
 }
 

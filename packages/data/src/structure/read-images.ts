@@ -1,7 +1,7 @@
 // Reading a set's images one by one as plain arrays, for the structure check
 // and alignment (which work on typed arrays, not tensors).
 import type { ImageSet } from '../types.js';
-import { isLazyImages, readImages } from '../images/image-set.js';
+import { checkIndices, imageCount, isLazyImages, readImages } from '../images/image-set.js';
 import { resizeArea } from '../preprocess/resize-area.js';
 
 const CHUNK = 64;
@@ -17,19 +17,20 @@ export async function forEachImage(
   indices: readonly number[],
   visit: (position: number, values: ArrayLike<number>, offset: number) => void,
 ): Promise<void> {
+  checkIndices(indices, imageCount(set));
   const { height, width, channels } = set.metadata;
   const size = height * width * channels;
-  const inMemory = isLazyImages(set.images) ? undefined : await set.images.data();
+  if (!isLazyImages(set.images)) {
+    const values = await set.images.data();
+    indices.forEach((index, position) => visit(position, values, index * size));
+    return;
+  }
   for (let start = 0; start < indices.length; start += CHUNK) {
     const chunk = indices.slice(start, start + CHUNK);
-    let values: ArrayLike<number>;
-    if (inMemory) values = inMemory;
-    else {
-      const tensor = await readImages(set, chunk);
-      values = await tensor.data();
-      tensor.dispose();
-    }
-    chunk.forEach((index, k) => visit(start + k, values, (inMemory ? index : k) * size));
+    const tensor = await readImages(set, chunk);
+    const values = await tensor.data();
+    tensor.dispose();
+    chunk.forEach((_, k) => visit(start + k, values, k * size));
   }
 }
 

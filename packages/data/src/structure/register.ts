@@ -8,14 +8,16 @@ import { PhaseCorrelator } from './phase-correlation.js';
 /**
  * Shifts that register `images` (row-major `count` x grid x grid) to their
  * mean: `[dy, dx]` per image, with `image(y, x) ~ mean(y - dy, x - dx)`, in
- * grid pixels, centred so that they average to zero.
+ * grid pixels, centred so that they average to zero. Returns the mean the
+ * last iteration correlated against with them (with one iteration: the
+ * images' plain mean).
  */
 export function registerTranslations(
   images: Float32Array,
   count: number,
   grid: number,
   iterations = 3,
-): Float64Array {
+): { shifts: Float64Array; mean: Float32Array } {
   const cells = grid * grid;
   const shifts = new Float64Array(count * 2);
   // The images moved by the current shifts (the images themselves at first).
@@ -45,7 +47,7 @@ export function registerTranslations(
     }
     centre(shifts, count);
   }
-  return shifts;
+  return { shifts, mean };
 }
 
 /**

@@ -83,7 +83,7 @@ describe('registerTranslations', () => {
     ]);
     const images = new Float32Array(count * SIZE * SIZE);
     truth.forEach(([dy, dx], i) => images.set(structuredImage(dy!, dx!, random), i * SIZE * SIZE));
-    const shifts = registerTranslations(images, count, SIZE, 3);
+    const { shifts } = registerTranslations(images, count, SIZE, 3);
     // Shifts are relative to the mean, which sits at the average shift.
     const average = (axis: number) => truth.reduce((sum, t) => sum + t[axis]!, 0) / count;
     truth.forEach(([dy, dx], i) => {

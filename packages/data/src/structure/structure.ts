@@ -85,10 +85,7 @@ export async function checkStructure(
   // One pass against the mean: how far each image sits from the set's layout.
   // (--align iterates to register them exactly; one pass understates large
   // shifts, which the thresholds were measured with.)
-  const shifts = registerTranslations(small, count, grid, 1);
-  const reference = new Float32Array(cells);
-  for (let i = 0; i < count; i++)
-    for (let p = 0; p < cells; p++) reference[p] = reference[p]! + small[i * cells + p]! / count;
+  const { shifts, mean: reference } = registerTranslations(small, count, grid, 1);
   const displacements = new Float32Array(count * 2);
   const lengths = new Float64Array(count);
   const correlations = new Float64Array(count);

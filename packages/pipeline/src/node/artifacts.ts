@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { preprocessImage } from '@gsa/data';
 import { decodeImage } from '@gsa/data/node';
 import type { ImageArray, ScalarMap } from '@gsa/viz';
@@ -14,8 +13,8 @@ import { renderGradCamPanel, type MapDisplay } from './grad-cam.js';
 import { firstChannels } from './report-examples.js';
 import { runDirectoryHolder } from './run-lock.js';
 import { loadModelFromDirectory, readModelInfo } from './model-files.js';
-import { writeTorchvisionExport } from './torchvision-export.js';
-import { writeError } from './files.js';
+import { checkTorchvisionExport, torchvisionExportFiles } from './torchvision-export.js';
+import { readJson, replaceDirectoryAtomically } from './files.js';
 import type { TrainedRun } from './trained-run.js';
 
 /**
@@ -135,36 +134,29 @@ export async function exportModel(
       'Pass --force to overwrite it, or choose another --out.',
     );
   }
-  const temporary = join(
-    dirname(out),
-    `.${basename(out)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
-  );
-  try {
-    if ((options.format ?? 'tfjs') === 'tfjs') {
-      cpSync(model, temporary, { recursive: true, errorOnExist: true, force: false });
-    } else {
-      mkdirSync(temporary);
-      const deployed = await loadModelFromDirectory(model);
-      try {
-        const config = readRunConfig(runDirectory);
-        writeTorchvisionExport(deployed, readModelInfo(model), config, temporary);
-      } finally {
-        deployed.dispose();
-      }
-    }
-    rmSync(out, { recursive: true, force: true });
-    renameSync(temporary, out);
-  } catch (error) {
-    rmSync(temporary, { recursive: true, force: true });
-    throw error instanceof PipelineError ? error : writeError(out, error);
+  if ((options.format ?? 'tfjs') === 'tfjs') {
+    await replaceDirectoryAtomically(out, (temporary) =>
+      cpSync(model, temporary, { recursive: true, force: false }),
+    );
+    return;
   }
-}
-
-/** The run's config.json, where it has one. */
-function readRunConfig(runDirectory: string): Partial<RunConfig> | undefined {
-  const path = join(runDirectory, 'config.json');
-  if (!existsSync(path)) return undefined;
-  return JSON.parse(readFileSync(path, 'utf8')) as Partial<RunConfig>;
+  // Everything that can refuse or fail to read comes before the first write.
+  const configPath = join(runDirectory, 'config.json');
+  const config = existsSync(configPath)
+    ? readJson<Partial<RunConfig>>(configPath, 'The run configuration', 'Pass a gsa run directory.')
+    : undefined;
+  const info = readModelInfo(model);
+  checkTorchvisionExport(info, config);
+  const deployed = await loadModelFromDirectory(model);
+  let files: Map<string, Uint8Array | string>;
+  try {
+    files = torchvisionExportFiles(deployed, info);
+  } finally {
+    deployed.dispose();
+  }
+  await replaceDirectoryAtomically(out, (temporary) => {
+    for (const [name, contents] of files) writeFileSync(join(temporary, name), contents);
+  });
 }
 
 export interface RunMapOptions {

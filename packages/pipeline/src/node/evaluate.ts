@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { alignImageSet, imageCount, type ImageSet } from '@gsa/data';
 import { PipelineError } from '../errors.js';
-import { writeJsonAtomic } from './files.js';
+import { readJson, writeJsonAtomic } from './files.js';
 import { loadModelFromDirectory, readModelInfo } from './model-files.js';
 import { scoreModel, type ModelScore } from '../score.js';
 import { splitFromRecord, type SplitRecord } from '../split.js';
@@ -23,15 +22,6 @@ export interface EvaluationReport extends ModelScore {
 interface SavedRunConfig {
   data: string;
   size?: number;
-}
-
-function readJson<T>(path: string, what: string, hint: string): T {
-  if (!existsSync(path)) throw new PipelineError(`${what} is missing: ${path}`, hint);
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (error) {
-    throw new PipelineError(`${path} is not valid JSON: ${(error as Error).message}`, hint);
-  }
 }
 
 /**

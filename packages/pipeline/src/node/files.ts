@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import writeFileAtomicBase from 'write-file-atomic';
 import { PipelineError, UsageError } from '../errors.js';
 import { RUN_LOCK_FILE } from './run-lock.js';
@@ -80,5 +81,48 @@ export function prepareRunDirectory(
     rmSync(join(path, '.write-check'), { force: true });
   } catch (error) {
     throw error instanceof PipelineError ? error : writeError(path, error);
+  }
+}
+
+/** A JSON file of a run, naming the file when it is missing or broken. */
+export function readJson<T>(path: string, what: string, hint: string): T {
+  if (!existsSync(path)) throw new PipelineError(`${what} is missing: ${path}`, hint);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new PipelineError(`${path} is not valid JSON: ${(error as Error).message}`, hint);
+  }
+}
+
+let temporaries = 0;
+
+/**
+ * Replaces `directory` as a whole: `fill` writes into a fresh temporary
+ * folder beside it (unique per call: pid, counter, random), which is then
+ * renamed into place. A failed or interrupted fill (a second Ctrl-C) leaves
+ * `directory` as it was and no temporary folder behind.
+ */
+export async function replaceDirectoryAtomically(
+  directory: string,
+  fill: (temporary: string) => Promise<void> | void,
+): Promise<void> {
+  const temporary = join(
+    dirname(directory),
+    `.${basename(directory)}.tmp-${process.pid}-${++temporaries}-${randomBytes(4).toString('hex')}`,
+  );
+  const cleanUp = (): void => rmSync(temporary, { recursive: true, force: true });
+  process.once('exit', cleanUp);
+  try {
+    mkdirSync(dirname(temporary), { recursive: true });
+    // Not recursive: an existing folder of that name is an error, never shared.
+    mkdirSync(temporary);
+    await fill(temporary);
+    rmSync(directory, { recursive: true, force: true });
+    renameSync(temporary, directory);
+  } catch (error) {
+    cleanUp();
+    throw error instanceof PipelineError ? error : writeError(directory, error);
+  } finally {
+    process.removeListener('exit', cleanUp);
   }
 }

@@ -2,7 +2,7 @@
 // where it looks for every image. Loads the deployed model (map baked in), so
 // Grad-CAM explains exactly what `gsa predict` computes.
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { basename, extname, join } from 'node:path';
 import { featureLayerName } from '@gsa/backbones';
 import {
@@ -18,7 +18,7 @@ import {
 } from '@gsa/viz';
 import { writePng } from '@gsa/viz/node';
 import { UsageError } from '../errors.js';
-import { loadModelFromDirectory, readModelInfo } from './model-files.js';
+import { loadModelFromDirectory, nestedBackbone, readModelInfo } from './model-files.js';
 import { readImageForModel } from './predict.js';
 import { firstChannels } from './report-examples.js';
 
@@ -43,10 +43,7 @@ const MIN_PANEL_SIZE = 128;
  * backbone nested in the deployed model (the input of its global pooling).
  */
 export function defaultGradCamLayer(model: tfl.LayersModel): string {
-  const backbone = model.layers.find(
-    (layer): layer is tfl.LayersModel => layer instanceof tfl.LayersModel,
-  );
-  return featureLayerName(backbone ?? model);
+  return featureLayerName(nestedBackbone(model) ?? model);
 }
 
 /**

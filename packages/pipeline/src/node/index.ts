@@ -26,12 +26,13 @@ export {
 export {
   saveModelToDirectory,
   loadModelFromDirectory,
+  nestedBackbone,
   readModelInfo,
   type ModelInfo,
 } from './model-files.js';
 export { prepareRunDirectory, writeFileAtomic, writeJsonAtomic, writeError } from './files.js';
 export { lockRunDirectory, RUN_LOCK_FILE, type RunLock, type RunLockHolder } from './run-lock.js';
-export { inspectDataset, describeImageSet, type DatasetInspection } from './inspect.js';
+export { inspectDataset, type DatasetInspection } from './inspect.js';
 export { runDemo, type DemoOptions, type DemoResult, type DemoRun } from './demo.js';
 export { PIPELINE_VERSION } from './version.js';
 export { runProtocolCell, releaseCachedData, type CellResult } from './protocol/cell.js';

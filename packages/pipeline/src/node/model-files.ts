@@ -3,45 +3,28 @@ import type { AlignmentReference } from '@gsa/data';
 // Register the custom layers a saved model may hold (FixedSpatialMap, TorchBatchNorm, ...).
 import '@gsa/attention';
 import { fileSystemHandler } from '@gsa/backbones';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { PipelineError } from '../errors.js';
-import { writeError } from './files.js';
-
-let temporaries = 0;
+import { readJson, replaceDirectoryAtomically } from './files.js';
 
 /**
  * Saves a model in the tfjs layers format (model.json + weights.bin, written
  * by @gsa/backbones' fileSystemHandler, the one model-file handler) into
- * `directory`, atomically as a whole: a temporary directory beside it, unique
- * per call (pid, counter, random) so that two saves never share one, then a
- * rename.
+ * `directory`, atomically as a whole (`replaceDirectoryAtomically`).
  */
 export async function saveModelToDirectory(
   model: tfl.LayersModel,
   directory: string,
 ): Promise<void> {
-  const temporary = join(
-    dirname(directory),
-    `.${basename(directory)}.tmp-${process.pid}-${++temporaries}-${randomBytes(4).toString('hex')}`,
-  );
-  // A process that exits mid-save (a second Ctrl-C) leaves no half model behind.
-  const cleanUp = (): void => rmSync(temporary, { recursive: true, force: true });
-  process.once('exit', cleanUp);
-  try {
-    mkdirSync(dirname(temporary), { recursive: true });
-    // Not recursive: an existing folder of that name is an error, never shared.
-    mkdirSync(temporary);
+  await replaceDirectoryAtomically(directory, async (temporary) => {
     await model.save(fileSystemHandler(temporary));
-    rmSync(directory, { recursive: true, force: true });
-    renameSync(temporary, directory);
-  } catch (error) {
-    cleanUp();
-    throw error instanceof PipelineError ? error : writeError(directory, error);
-  } finally {
-    process.removeListener('exit', cleanUp);
-  }
+  });
+}
+
+/** The backbone a deployed model nests (`image -> [map] -> backbone`), if it nests one. */
+export function nestedBackbone(model: tfl.LayersModel): tfl.LayersModel | undefined {
+  return model.layers.find((layer): layer is tfl.LayersModel => layer instanceof tfl.LayersModel);
 }
 
 /** Loads a model saved by `saveModelToDirectory` (or any tfjs layers model folder). */
@@ -81,9 +64,5 @@ export function readModelInfo(modelDirectory: string): ModelInfo {
       hint,
     );
   }
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as ModelInfo;
-  } catch (error) {
-    throw new PipelineError(`${path} is not valid JSON: ${(error as Error).message}`, hint);
-  }
+  return readJson<ModelInfo>(path, 'The model information', hint);
 }

@@ -75,6 +75,6 @@ export async function readImageForModel(info: ModelInfo, image: string): Promise
     );
   }
   if (!info.alignment) return processed;
-  const { values } = alignImage(Float32Array.from(processed.data), info.alignment, channels);
+  const { values } = alignImage(processed.data, info.alignment, channels);
   return { ...processed, data: values };
 }

@@ -2,51 +2,24 @@
 // state_dict (torchvision names and layouts) as safetensors, the frozen map as
 // .npy, and model.py, which rebuilds the model with torchvision and applies
 // the map; it needs torch, torchvision and numpy only.
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { FixedSpatialMap } from '@gsa/attention';
 import { backboneDefinition, encodeTorchvisionWeights } from '@gsa/backbones';
 import { encodeNpy } from '@gsa/data';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { pretrainedBackboneOptions } from '../pretrained.js';
-import type { ModelInfo } from './model-files.js';
+import { nestedBackbone, type ModelInfo } from './model-files.js';
 
 /** Families whose layout torchvision's constructors build (`torchvision.models.<name>`). */
 const TORCHVISION_FAMILIES = new Set(['vgg', 'resnet', 'densenet', 'googlenet']);
 
-/** The deployed model's parts: the map (if any) and the nested backbone. */
-export function deployedParts(model: tfl.LayersModel): {
-  map?: { height: number; width: number; values: Float32Array };
-  backbone: tfl.LayersModel;
-} {
-  const backbone = model.layers.find(
-    (layer): layer is tfl.LayersModel => layer instanceof tfl.LayersModel,
-  );
-  if (!backbone) {
-    throw new UsageError(
-      `The model ${model.name} holds no backbone model: it is not a deployed gsa model.`,
-      'Export the model/ folder of a gsa train run.',
-    );
-  }
-  const mapLayer = model.layers.find((layer) => layer instanceof FixedSpatialMap);
-  if (!mapLayer) return { backbone };
-  const layer = mapLayer as FixedSpatialMap;
-  const values = layer.getWeights()[0]!.dataSync() as Float32Array;
-  return { map: { height: layer.height, width: layer.width, values }, backbone };
-}
-
 /**
- * Writes backbone.safetensors, map.npy (where the run has a map), model.py and
- * gsa.json into `directory` (a fresh temporary folder the caller renames).
+ * Refuses, before anything is loaded or written, a run whose backbone
+ * torchvision's constructors cannot rebuild.
  */
-export function writeTorchvisionExport(
-  model: tfl.LayersModel,
+export function checkTorchvisionExport(
   info: ModelInfo,
-  config: { backboneOptions?: Record<string, unknown>; pretrained?: string } | undefined,
-  directory: string,
+  config: { backboneOptions?: Record<string, unknown> } | undefined,
 ): void {
-  const backboneOptions = config?.backboneOptions;
   const name = info.backbone;
   const family = name === undefined ? undefined : backboneDefinition(name).family;
   if (name === undefined || family === undefined || !TORCHVISION_FAMILIES.has(family)) {
@@ -55,28 +28,44 @@ export function writeTorchvisionExport(
       'Train with a VGG, ResNet, DenseNet or GoogLeNet backbone for PyTorch, or export --format tfjs.',
     );
   }
-  const custom = Object.keys(backboneOptions ?? {}).filter((key) => key !== 'transformInput');
+  const custom = Object.keys(config?.backboneOptions ?? {}).filter(
+    (key) => key !== 'transformInput',
+  );
   if (custom.length > 0) {
     throw new UsageError(
       `The run built ${name} with backboneOptions (${custom.join(', ')}), a layout torchvision's ${name}() does not build.`,
       'Export --format tfjs, or train with the standard layout for PyTorch.',
     );
   }
-  const { map, backbone } = deployedParts(model);
-  writeFileSync(join(directory, 'backbone.safetensors'), encodeTorchvisionWeights(backbone));
-  if (map)
-    writeFileSync(join(directory, 'map.npy'), encodeNpy(map.values, [map.height, map.width]));
-  // gsa builds GoogLeNet as torchvision's pretrained one (transform_input) when it fine-tunes.
-  const transformInput =
-    (backboneOptions?.transformInput ??
-      (config?.pretrained === undefined
-        ? undefined
-        : pretrainedBackboneOptions(name).transformInput)) === true;
-  writeFileSync(
-    join(directory, 'model.py'),
-    modelScript(name, info.classNames.length, transformInput),
-  );
-  writeFileSync(join(directory, 'gsa.json'), `${JSON.stringify(info, null, 2)}\n`);
+}
+
+/**
+ * The files of the export, by name: backbone.safetensors, map.npy (where the
+ * run has a map), model.py and gsa.json. `checkTorchvisionExport` first.
+ */
+export function torchvisionExportFiles(
+  model: tfl.LayersModel,
+  info: ModelInfo,
+): Map<string, Uint8Array | string> {
+  const backbone = nestedBackbone(model);
+  if (!backbone) {
+    throw new UsageError(
+      `The model ${model.name} holds no backbone model: it is not a deployed gsa model.`,
+      'Export the model/ folder of a gsa train run.',
+    );
+  }
+  const files = new Map<string, Uint8Array | string>();
+  files.set('backbone.safetensors', encodeTorchvisionWeights(backbone));
+  const mapLayer = model.layers.find((layer) => layer instanceof FixedSpatialMap);
+  if (mapLayer) {
+    const { height, width } = mapLayer as FixedSpatialMap;
+    files.set('map.npy', encodeNpy(mapLayer.getWeights()[0]!.dataSync(), [height, width]));
+  }
+  // GoogLeNet built as torchvision's pretrained one carries its input transform as a layer.
+  const transformInput = backbone.layers.some((layer) => layer.name === 'transform_input');
+  files.set('model.py', modelScript(info.backbone!, info.classNames.length, transformInput));
+  files.set('gsa.json', `${JSON.stringify(info, null, 2)}\n`);
+  return files;
 }
 
 function modelScript(name: string, numClasses: number, transformInput: boolean): string {

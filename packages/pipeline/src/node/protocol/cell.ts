@@ -6,13 +6,8 @@ import {
   type FeatureMatrix,
   type ProtocolResult,
 } from '@gsa/eval';
-import {
-  alignImageSet,
-  alignmentReference,
-  groupKFold,
-  readImages,
-  type ImageSet,
-} from '@gsa/data';
+import { groupKFold, readImages, type ImageSet } from '@gsa/data';
+import { alignRun } from '../../align.js';
 import { splitRun, type RunSplit } from '../../split.js';
 import { mapAgreement, type MapAgreement } from './map-agreement.js';
 import { trainOnSplit } from '../../train-on-split.js';
@@ -87,15 +82,7 @@ export async function runProtocolCell(
   // With align, one reference from the fixed training part (its folds'
   // validation images included: they shape the mean, never with their labels);
   // the cached data stays as loaded for the next cell.
-  const set =
-    cell.align === 'translate'
-      ? (
-          await alignImageSet(data, await alignmentReference(data, split.train), [
-            ...split.train,
-            ...split.test,
-          ])
-        ).set
-      : data;
+  const set = cell.align === 'translate' ? (await alignRun(data, split)).set : data;
   try {
     return await protocolOnSplit(cell, set, split, settings, started, options);
   } finally {

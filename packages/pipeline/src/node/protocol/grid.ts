@@ -7,7 +7,13 @@ import {
   type PixelCnnInitialization,
 } from '@gsa/attention';
 import { MAP_LEARNING_RATE_RULE_NAMES, type MapLearningRateRuleName } from '@gsa/trainer';
-import { ALIGN_METHODS, RENAMED_KEYS, resolveRunConfig, type RunConfig } from '../../config.js';
+import {
+  ALIGN_METHODS,
+  RENAMED_KEYS,
+  TRAIN_MODES,
+  resolveRunConfig,
+  type RunConfig,
+} from '../../config.js';
 import { readConfigFile } from '../config-file.js';
 import { UsageError } from '../../errors.js';
 
@@ -49,7 +55,7 @@ export const GridSchema = z
     seeds: one(z.number().int().min(0)).optional(),
     pretrained: z.string().optional(),
     /** With pretrained: what trains ('all' or 'head'), where the frozen part ends, the classifier's rate. */
-    train: z.enum(['all', 'head']).optional(),
+    train: z.enum(TRAIN_MODES).optional(),
     freezeUntil: z.string().min(1).optional(),
     headLearningRate: z.number().positive().optional(),
     backboneOptions: z.record(z.string(), z.unknown()).optional(),
@@ -234,11 +240,12 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
   try {
     config = resolveRunConfig({
       ...flags,
-      ...(grid.pretrained === undefined ? {} : { pretrained: grid.pretrained }),
-      ...(grid.train === undefined ? {} : { train: grid.train }),
-      ...(grid.freezeUntil === undefined ? {} : { freezeUntil: grid.freezeUntil }),
-      ...(grid.headLearningRate === undefined ? {} : { headLearningRate: grid.headLearningRate }),
-      ...(grid.backboneOptions === undefined ? {} : { backboneOptions: grid.backboneOptions }),
+      // Grid-wide settings; resolveRunConfig drops those left undefined.
+      pretrained: grid.pretrained,
+      train: grid.train,
+      freezeUntil: grid.freezeUntil,
+      headLearningRate: grid.headLearningRate,
+      backboneOptions: grid.backboneOptions,
       // Vanilla cells take no cut-off even when the grid lists one for the attention modes.
       ...(chosen.attention === 'none' ? { cutoffEpoch: undefined } : {}),
       testFraction: grid.testFraction,
