@@ -21,7 +21,7 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 it('trains the same split, accuracy and map as gsa train on the same folder and seed', async () => {
   const settings = { ...DEMO_SETTINGS, epochs: 3, cutoffEpoch: 2, widths: [8, 16], channels: 4 };
   const spec = `folder:${join(directory, 'data')}`;
-  const set = await loadRunData(spec, undefined, false);
+  const set = await loadRunData(spec, undefined);
   const reports: EpochReport[] = [];
   const demo = await trainSideBySide(set, settings, (report) => reports.push(report));
 
