@@ -9,6 +9,18 @@ import {
 import { optional, singleShape, singleTensor, type LayerArgs } from './layer-support.js';
 import { applySpatialMap, asBroadcastMap } from './spatial-map.js';
 
+/**
+ * One stock tfjs layer of a custom layer's stock form; the same shape as
+ * @gsa/backbones' `StockLayer`, which reads it (no import: the attention
+ * layers depend on no other gsa package).
+ */
+export interface StockLayer {
+  className: string;
+  config: Record<string, unknown>;
+  suffix?: string;
+  weights?: tf.Tensor[];
+}
+
 export interface FixedSpatialMapArgs extends LayerArgs {
   /** The map: `[H, W]`, `[H, W, 1]` or `[1, H, W, 1]`. Its values are copied. */
   map?: tf.Tensor;
@@ -101,6 +113,42 @@ export class FixedSpatialMap extends layers.Layer {
       throw new Error('FixedSpatialMap has no weights before it is built (apply it first).');
     }
     return this.mapVariable;
+  }
+
+  /**
+   * Its form in tfjs's own layers (the protocol of @gsa/backbones'
+   * `portableModel`): the image flattened to `[H*W*C]`, a BatchNormalization
+   * whose scale is the map repeated over the channels (mean 0, variance 1,
+   * epsilon 0, offset 0: `x * map`, exactly), and back to `[H, W, C]`.
+   */
+  toStockLayers(inputShape: Shape): StockLayer[] {
+    const [, height, width, channels] = inputShape;
+    if (height !== this.height || width !== this.width || channels == null) {
+      throw new RangeError(
+        `FixedSpatialMap needs a known ${this.height}x${this.width}xC input for a stock form, got [${inputShape}].`,
+      );
+    }
+    const size = height * width * channels;
+    const scale = tf.tidy(() =>
+      tf.reshape(
+        tf.tile(tf.reshape(this.variable().read(), [height, width, 1]), [1, 1, channels]),
+        [size],
+      ),
+    );
+    return [
+      { className: 'Reshape', config: { target_shape: [size] }, suffix: 'flat' },
+      {
+        className: 'BatchNormalization',
+        // With an offset (of zeros): tfjs cannot differentiate batch norm without one (Grad-CAM).
+        config: { axis: -1, epsilon: 0, center: true, scale: true },
+        weights: [scale, tf.zeros([size]), tf.zeros([size]), tf.ones([size])],
+      },
+      {
+        className: 'Reshape',
+        config: { target_shape: [height, width, channels] },
+        suffix: 'image',
+      },
+    ];
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -64,6 +64,14 @@ export {
 } from './model-tools/freeze.js';
 export { featureLayerName, featureExtractor } from './model-tools/graph.js';
 export {
+  portableModel,
+  layerClassNames,
+  NotPortableError,
+  STOCK_LAYER_CLASSES,
+  type StockLayer,
+  type StockConvertible,
+} from './model-tools/portable.js';
+export {
   loadWeights,
   saveTorchvisionWeights,
   type LoadWeightsFromOptions,

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import '@gsa/attention';
 import { describeWithBackends } from '@gsa/backends/testing';
-import { deployableModel } from './deployable-model.js';
+import { portableModel } from '@gsa/backbones';
+import { deployableModel, deployedMap } from './deployable-model.js';
 import { SIZE, tinyBackbone, tinyData } from './test-support.fixture.js';
 
 describeWithBackends('deployableModel', () => {
@@ -34,6 +35,20 @@ describeWithBackends('deployableModel', () => {
     tf.dispose([images, expected, actual, reloaded]);
     model.dispose();
     loaded.dispose();
+  });
+
+  it('reads its map back, from the FixedSpatialMap and from its stock form', async () => {
+    const backbone = tinyBackbone(5);
+    const values = Float32Array.from({ length: SIZE * SIZE }, (_, i) => (i % 5) / 5);
+    const model = deployableModel(backbone, { height: SIZE, width: SIZE, values });
+    const portable = await portableModel(model);
+    expect(portable.getLayer('spatial_map').getClassName()).toBe('BatchNormalization');
+    for (const form of [model, portable]) {
+      expect(deployedMap(form)).toEqual({ height: SIZE, width: SIZE, values });
+    }
+    expect(deployedMap(deployableModel(backbone, undefined))).toBeUndefined();
+    model.dispose();
+    portable.dispose();
   });
 
   it('refuses a map of the wrong size', () => {

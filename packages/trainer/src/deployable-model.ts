@@ -2,6 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FixedSpatialMap } from '@gsa/attention';
 
+/** The name of the map's layer in a deployed model. */
+export const SPATIAL_MAP_LAYER = 'spatial_map';
+
 /**
  * The deployed form of a trained model: `image -> image * map -> backbone ->
  * logits`, with the map baked in as a `FixedSpatialMap` weight. It needs no
@@ -27,7 +30,7 @@ export function deployableModel(
   if (map) {
     const values = tf.tensor2d(map.values, [height, width]);
     try {
-      attended = new FixedSpatialMap({ map: values, name: 'spatial_map' }).apply(
+      attended = new FixedSpatialMap({ map: values, name: SPATIAL_MAP_LAYER }).apply(
         input,
       ) as tfl.SymbolicTensor;
     } finally {
@@ -36,4 +39,41 @@ export function deployableModel(
   }
   const logits = backbone.apply(attended) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name });
+}
+
+/**
+ * The map a deployed model applies, read from its `spatial_map` layer in
+ * either form: a `FixedSpatialMap`, or its stock form (a BatchNormalization
+ * whose scale is the map repeated over the C channels). Undefined for a model
+ * without one (vanilla runs).
+ */
+export function deployedMap(
+  model: tfl.LayersModel,
+): { height: number; width: number; values: Float32Array } | undefined {
+  const layer = model.layers.find((candidate) => candidate.name === SPATIAL_MAP_LAYER);
+  if (layer === undefined) return undefined;
+  const [, height, width, channels] = model.inputs[0]!.shape;
+  if (height == null || width == null || channels == null) {
+    throw new RangeError(`${model.name}: a deployed model has a fixed input shape [H, W, C].`);
+  }
+  const [scale] = layer.getWeights();
+  const repeated = scale?.dataSync() as Float32Array | undefined;
+  if (layer instanceof FixedSpatialMap)
+    return { height, width, values: Float32Array.from(repeated!) };
+  if (
+    layer.getClassName() !== 'BatchNormalization' ||
+    repeated?.length !== height * width * channels
+  ) {
+    throw new TypeError(
+      `${model.name}'s ${SPATIAL_MAP_LAYER} layer (${layer.getClassName()}) is not a gsa map.`,
+    );
+  }
+  return {
+    height,
+    width,
+    values: Float32Array.from(
+      { length: height * width },
+      (_, pixel) => repeated[pixel * channels]!,
+    ),
+  };
 }

@@ -31,7 +31,7 @@ export type { Checkpoint, CheckpointStore, SavedArray } from './checkpoint-store
 export { PyTorchAdam, type AdamOptions, type AdamState, type ParameterGroup } from './adam.js';
 export { earlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
 export { formatDuration } from './format-duration.js';
-export { deployableModel } from './deployable-model.js';
+export { deployableModel, deployedMap, SPATIAL_MAP_LAYER } from './deployable-model.js';
 export { settleBatchNormStatistics } from './settle-batch-norm.js';
 export type {
   EpochMetrics,

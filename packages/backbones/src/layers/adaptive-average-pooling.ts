@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { StockConvertible, StockLayer } from '../model-tools/portable.js';
 import type { Kwargs, LayerArguments, LayerShape } from './layer-types.js';
 
 export interface AdaptiveAveragePooling2DArgs extends LayerArguments {
@@ -38,7 +39,7 @@ function poolingMatrix(inputSize: number, outputSize: number): tf.Tensor2D {
  * otherwise two products with constant bin matrices (one per axis), which
  * every backend can differentiate.
  */
-export class AdaptiveAveragePooling2D extends tfl.layers.Layer {
+export class AdaptiveAveragePooling2D extends tfl.layers.Layer implements StockConvertible {
   static className = 'AdaptiveAveragePooling2D';
   readonly outputSize: [number, number];
 
@@ -79,6 +80,47 @@ export class AdaptiveAveragePooling2D extends tfl.layers.Layer {
       const pooled = tf.matMul(columnsLast, poolingMatrix(width, outWidth), false, true);
       return tf.transpose(tf.reshape(pooled, [batch, outHeight, channels, outWidth]), [0, 1, 3, 2]);
     });
+  }
+
+  /**
+   * For its input size: an AveragePooling2D when the sizes divide (a 1x1 one,
+   * an identity, when they are equal), or otherwise a 1x1 AveragePooling2D
+   * followed by the two bin-matrix products of `call` as bias-free Dense
+   * layers over the rows and then the columns, between Permutes. The leading
+   * pool keeps the layer's place as its backbone's last pool (`featureLayerName`).
+   */
+  toStockLayers(inputShape: tfl.Shape): StockLayer[] {
+    const [, height, width] = inputShape;
+    if (height == null || width == null) {
+      throw new Error(`${this.name}: a stock form needs a known input height and width.`);
+    }
+    const [outHeight, outWidth] = this.outputSize;
+    const averagePooling = (window: number[]): StockLayer => ({
+      className: 'AveragePooling2D',
+      config: {
+        pool_size: window,
+        strides: window,
+        padding: 'valid',
+        data_format: 'channels_last',
+      },
+    });
+    if (height % outHeight === 0 && width % outWidth === 0) {
+      return [averagePooling([height / outHeight, width / outWidth])];
+    }
+    const pool = (units: number, input: number, suffix: string): StockLayer => ({
+      className: 'Dense',
+      config: { units, use_bias: false, activation: 'linear' },
+      suffix,
+      weights: [tf.tidy(() => tf.transpose(poolingMatrix(input, units)))],
+    });
+    return [
+      averagePooling([1, 1]),
+      { className: 'Permute', config: { dims: [2, 3, 1] }, suffix: 'rows_last' }, // [N, W, C, H]
+      pool(outHeight, height, 'rows'),
+      { className: 'Permute', config: { dims: [3, 2, 1] }, suffix: 'columns_last' }, // [N, outH, C, W]
+      pool(outWidth, width, 'columns'),
+      { className: 'Permute', config: { dims: [1, 3, 2] }, suffix: 'image' }, // [N, outH, outW, C]
+    ];
   }
 
   override getConfig(): tf.serialization.ConfigDict {

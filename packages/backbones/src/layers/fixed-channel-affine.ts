@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { StockConvertible, StockLayer } from '../model-tools/portable.js';
 import type { Kwargs, LayerArguments } from './layer-types.js';
 
 export interface FixedChannelAffineArgs extends LayerArguments {
@@ -14,7 +15,7 @@ export interface FixedChannelAffineArgs extends LayerArguments {
  * torchvision GoogLeNet's `transform_input`, which maps an ImageNet-normalised
  * image to the scale its pretrained (TensorFlow-trained) weights expect.
  */
-export class FixedChannelAffine extends tfl.layers.Layer {
+export class FixedChannelAffine extends tfl.layers.Layer implements StockConvertible {
   static className = 'FixedChannelAffine';
   readonly scale: number[];
   readonly offset: number[];
@@ -33,6 +34,23 @@ export class FixedChannelAffine extends tfl.layers.Layer {
       const x = Array.isArray(inputs) ? inputs[0]! : inputs;
       return tf.add(tf.mul(x, tf.tensor1d(this.scale)), tf.tensor1d(this.offset));
     });
+  }
+
+  /** A BatchNormalization with mean 0 and variance 1 (epsilon 0): `x * gamma + beta`, exactly. */
+  toStockLayers(): StockLayer[] {
+    const channels = this.scale.length;
+    return [
+      {
+        className: 'BatchNormalization',
+        config: { axis: -1, epsilon: 0, center: true, scale: true },
+        weights: [
+          tf.tensor1d(this.scale),
+          tf.tensor1d(this.offset),
+          tf.zeros([channels]),
+          tf.ones([channels]),
+        ],
+      },
+    ];
   }
 
   override getConfig(): tf.serialization.ConfigDict {

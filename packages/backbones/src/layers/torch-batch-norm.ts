@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { StockConvertible, StockLayer } from '../model-tools/portable.js';
 import type { Kwargs, LayerArguments, LayerShape } from './layer-types.js';
 
 export interface TorchBatchNormArgs extends LayerArguments {
@@ -29,7 +30,7 @@ export interface TorchBatchNormArgs extends LayerArguments {
  * Its weights carry the Keras names (`gamma`, `beta`, `moving_mean`,
  * `moving_variance`), so tfjs/Keras checkpoints load into it unchanged.
  */
-export class TorchBatchNorm extends tfl.layers.Layer {
+export class TorchBatchNorm extends tfl.layers.Layer implements StockConvertible {
   static className = 'TorchBatchNorm';
   readonly epsilon: number;
   /** Writable: precise batch norm (`settleBatchNormStatistics` in @gsa/trainer) sets it for one pass. */
@@ -119,6 +120,12 @@ export class TorchBatchNorm extends tfl.layers.Layer {
         tf.add(tf.mul(this.movingVariance!.read(), keep), tf.mul(unbiasedVariance, this.momentum)),
       );
     });
+  }
+
+  /** At inference it is tfjs's BatchNormalization with the same epsilon and weights. */
+  toStockLayers(): StockLayer[] {
+    const config = { axis: -1, epsilon: this.epsilon, momentum: 1 - this.momentum };
+    return [{ className: 'BatchNormalization', config: { ...config, center: true, scale: true } }];
   }
 
   override getConfig(): tf.serialization.ConfigDict {

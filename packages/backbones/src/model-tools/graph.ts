@@ -52,6 +52,8 @@ const GLOBAL_POOLS = new Set([
   'AttentionWeightedPooling',
 ]);
 
+const CONVOLUTIONS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D']);
+
 /**
  * The name of the layer that gives the backbone's last feature map (the
  * input of its final global or adaptive pooling), e.g. `layer4.1` for
@@ -63,9 +65,16 @@ export function featureLayerName(model: tfl.LayersModel): string {
   const main = model.outputs[0]!.sourceLayer;
   const mainBranch = withAncestors(model, [main]);
   // The last pool on the main output's path (GoogLeNet's auxiliary heads pool too).
-  const pool = [...model.layers]
-    .reverse()
-    .find((layer) => GLOBAL_POOLS.has(layer.getClassName()) && mainBranch.has(layer));
+  // Adaptive pooling in a portable model (`portableModel`) starts with an
+  // AveragePooling2D; one that no convolution follows ends the features too
+  // (DenseNet's transitions pool between convolutions).
+  const layers = model.layers.filter((layer) => mainBranch.has(layer));
+  const lastConvolution = layers.findLastIndex((layer) => CONVOLUTIONS.has(layer.getClassName()));
+  const pool = layers.findLast(
+    (layer, index) =>
+      GLOBAL_POOLS.has(layer.getClassName()) ||
+      (layer.getClassName() === 'AveragePooling2D' && index > lastConvolution),
+  );
   if (pool === undefined) return main.name;
   const source = inboundLayers(pool)[0];
   if (source === undefined) throw new Error(`${model.name}: its pooling layer has no input.`);
