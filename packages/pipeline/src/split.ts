@@ -47,7 +47,7 @@ export function splitRun(set: ImageSet, settings: SplitSettings): RunSplit {
     throw new PipelineError(
       `Cannot split ${set.metadata.location ?? 'the data'}${groupAware ? ' by group' : ''}: ${error.message}`,
       groupAware
-        ? 'Add images from more groups, or pass --no-group-split (then one group may be on both sides).'
+        ? 'Pass --no-group-split (then one group may be on both sides: right when the groups are the classes, as face identities are), or add images from more groups.'
         : 'Check --test-fraction, or add images.',
       1,
       { cause: error },

@@ -102,6 +102,14 @@ describe('group-aware splits', () => {
     expect(groupHoldout(labels, groups, { seed: 2 })).toEqual(split);
   });
 
+  it('refuses groups that are the classes (face identities), naming the cause', () => {
+    const identities = Array.from({ length: 40 }, (_, i) => Math.floor(i / 10));
+    const subjects = identities.map((label) => `s${label + 1}`);
+    expect(() => groupHoldout(identities, subjects, { seed: 0 })).toThrow(
+      'every class lies within one group (class 0: all in group s1), so keeping groups on one side would hold out whole classes the model never trains on',
+    );
+  });
+
   it('never puts a subject in two folds, and needs k groups', () => {
     const folds = groupKFold(labels, groups, { k: 4, seed: 5 });
     expectPartition(

@@ -214,6 +214,31 @@ function checkGroups(groups: readonly string[] | undefined, count: number): read
 }
 
 /**
+ * Refuses groups that name the classes (each class within one group, as a
+ * face dataset whose subject is both): a group-aware split would hold out
+ * whole classes, never trained on.
+ */
+function checkClassesSpanGroups(
+  labels: ArrayLike<number>,
+  groups: readonly string[],
+  chosen: readonly number[],
+): void {
+  const groupsOfClass = new Map<number, Set<string>>();
+  for (const index of chosen) {
+    const label = labels[index]!;
+    const set = groupsOfClass.get(label) ?? new Set<string>();
+    set.add(groups[index]!);
+    groupsOfClass.set(label, set);
+  }
+  if ([...groupsOfClass.values()].every((set) => set.size === 1)) {
+    const [label, set] = [...groupsOfClass.entries()][0]!;
+    throw new DataError(
+      `every class lies within one group (class ${label}: all in group ${[...set][0]}), so keeping groups on one side would hold out whole classes the model never trains on`,
+    );
+  }
+}
+
+/**
  * Seeded group-aware hold-out: whole groups (subjects, patients) go to one
  * side, about `testFraction` of the images to test, class shares kept as
  * close as the groups allow.
@@ -234,6 +259,7 @@ export function groupHoldout(
       String(distinct.size),
     );
   }
+  checkClassesSpanGroups(labels, groups, chosen);
   const [train, test] = assignGroups(
     labels,
     groups,
