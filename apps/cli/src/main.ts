@@ -1,5 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ALIGN_METHODS, PipelineError, TRAIN_MODES, UsageError } from '@gsa/pipeline';
+import {
+  ALIGN_METHODS,
+  EXPORT_FORMATS,
+  PipelineError,
+  TRAIN_MODES,
+  UsageError,
+  type ExportFormat,
+} from '@gsa/pipeline';
 import type { MapDisplay } from '@gsa/pipeline/node';
 import type { BackendChoice } from '@gsa/backends';
 import { createOutput, type Output } from './output.js';
@@ -319,16 +326,16 @@ export async function main(argv: string[]): Promise<number> {
   program
     .command('export')
     .description(
-      "copy a run's deployable model (map baked in) to a folder: for tfjs, or for PyTorch (torchvision)",
+      "copy a run's deployable model (map baked in) to a folder: for plain tfjs, or for PyTorch (torchvision)",
     )
     .requiredOption('--run <dir>', 'a run directory')
     .requiredOption('--out <dir>', 'where the model goes')
     .addOption(
       new Option(
         '--format <format>',
-        'tfjs: the tfjs layers model with gsa.json; torchvision: backbone.safetensors (the state_dict), map.npy and model.py, which rebuilds it with torchvision',
+        "tfjs: a tfjs layers model of tfjs's own layers, which plain @tensorflow/tfjs loads (no gsa package), with gsa.json; gsa: model/ as the run saved it; torchvision: backbone.safetensors (the state_dict), map.npy and model.py, which rebuilds it with torchvision",
       )
-        .choices(['tfjs', 'torchvision'])
+        .choices([...EXPORT_FORMATS])
         .default('tfjs'),
     )
     .option('--force', 'overwrite --out (the old export stays until the new one is complete)')
@@ -341,15 +348,13 @@ export async function main(argv: string[]): Promise<number> {
       async (options: {
         run: string;
         out: string;
-        format: 'tfjs' | 'torchvision';
+        format: ExportFormat;
         force?: boolean;
         json?: boolean;
       }) => {
         const { exportModel } = await import('@gsa/pipeline/node');
-        if (options.format === 'torchvision') {
-          const { useBackend } = await import('@gsa/backends');
-          await useBackend('cpu');
-        }
+        const { useBackend } = await import('@gsa/backends');
+        await useBackend('cpu');
         await exportModel(options.run, options.out, {
           force: options.force ?? false,
           format: options.format,
@@ -367,7 +372,9 @@ export async function main(argv: string[]): Promise<number> {
         output.result(
           options.format === 'torchvision'
             ? `model exported to ${options.out} for PyTorch: load it with model.py's load() (torch, torchvision, numpy)`
-            : `model exported to ${options.out} (load it with tf.loadLayersModel after importing @gsa/attention and @gsa/backbones)`,
+            : options.format === 'gsa'
+              ? `model exported to ${options.out} as the run saved it (tf.loadLayersModel; for a backbone with layers of its own, import @gsa/backbones first)`
+              : `model exported to ${options.out}: tf.loadLayersModel loads it in plain @tensorflow/tfjs, no gsa package needed`,
         );
       },
     );

@@ -1,11 +1,13 @@
 // Classifies an image with a model exported by `gsa export` (model.json,
-// weights.bin, gsa.json: the map is baked in as a FixedSpatialMap layer) and
+// weights.bin, gsa.json: the map is baked in as the spatial_map layer) and
 // shows that map over the image. The files are read here; nothing is uploaded.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-// Registers the custom layers an exported model may hold (FixedSpatialMap, TorchBatchNorm, ...).
-import { FixedSpatialMap } from '@gsa/attention';
+// Registers gsa's own layers, which a model saved before portable export (or
+// `gsa export --format gsa`) may hold: FixedSpatialMap, TorchBatchNorm, ...
+import '@gsa/attention';
 import '@gsa/backbones';
+import { deployedMap } from '@gsa/trainer';
 import { preprocessImage, type PreprocessOptions } from '@gsa/data';
 import {
   imageToRgba,
@@ -67,13 +69,7 @@ export async function loadExportedModel(files: readonly File[]): Promise<LoadedM
     throw new Error('gsa.json lacks classNames or inputShape: was it written by gsa?');
   }
   const model = await tfl.loadLayersModel(tf.io.browserFiles([modelJson, ...weightFiles]));
-  const mapLayer = model.layers.find((layer) => layer instanceof FixedSpatialMap);
-  let map: ScalarMap | undefined;
-  if (mapLayer) {
-    const [weight] = mapLayer.getWeights();
-    const [height, width] = info.inputShape;
-    if (weight) map = { height, width, values: (await weight.data()) as Float32Array };
-  }
+  const map: ScalarMap | undefined = deployedMap(model);
   return { model, info, ...(map ? { map } : {}) };
 }
 

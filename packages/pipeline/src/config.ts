@@ -10,6 +10,9 @@ import { UsageError } from './errors.js';
 export const ALIGN_METHODS = ['none', 'translate'] as const;
 /** What trains with pretrained weights: every layer, or the new classifier only. */
 export const TRAIN_MODES = ['all', 'head'] as const;
+/** `gsa export`'s formats: tfjs's own layers, the model as gsa saved it, or torchvision's. */
+export const EXPORT_FORMATS = ['tfjs', 'gsa', 'torchvision'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The fraction of epochs the map trains jointly by default (the paper's E = 24 of 100). */
 export const DEFAULT_CUTOFF_FRACTION = 0.24;

@@ -10,7 +10,9 @@ export {
   DEFAULT_CUTOFF_FRACTION,
   ALIGN_METHODS,
   TRAIN_MODES,
+  EXPORT_FORMATS,
   RENAMED_KEYS,
+  type ExportFormat,
   type RunConfig,
 } from './config.js';
 export {

@@ -5,14 +5,20 @@ import { decodeImage } from '@gsa/data/node';
 import type { ImageArray, ScalarMap } from '@gsa/viz';
 import { overlayHeatmap } from '@gsa/viz';
 import { writeAttentionMap, writePng, writeRunReport } from '@gsa/viz/node';
-import type { RunConfig } from '../config.js';
+import type { ExportFormat, RunConfig } from '../config.js';
 import { PipelineError, UsageError } from '../errors.js';
 import { describeStructure } from '../structure.js';
 import { describeMapAgreement } from './protocol/map-agreement.js';
 import { renderGradCamPanel, type MapDisplay } from './grad-cam.js';
 import { firstChannels } from './report-examples.js';
 import { runDirectoryHolder } from './run-lock.js';
-import { loadModelFromDirectory, readModelInfo } from './model-files.js';
+import {
+  isPortable,
+  loadModelFromDirectory,
+  portableForm,
+  readModelInfo,
+  saveModelToDirectory,
+} from './model-files.js';
 import { checkTorchvisionExport, torchvisionExportFiles } from './torchvision-export.js';
 import { readJson, replaceDirectoryAtomically } from './files.js';
 import type { TrainedRun } from './trained-run.js';
@@ -98,16 +104,16 @@ export async function writeRunArtifacts(
   });
 }
 
-/** What `gsa export` writes. */
-export type ExportFormat = 'tfjs' | 'torchvision';
-
 /**
- * Copies a run's deployable model to `out`: `tfjs` (default) the model/
- * folder as it is (a tfjs layers model with gsa.json), `torchvision` the
- * backbone's state_dict as safetensors, the map as .npy and a model.py that
- * rebuilds it with torchvision. Written into a temporary folder beside `out`
- * and renamed into place whole: an interrupted or failed export leaves no half
- * model, and a forced one keeps the old export until the new one is complete.
+ * Copies a run's deployable model to `out`: `tfjs` (default) a tfjs layers
+ * model of tfjs's own layers only, which plain `@tensorflow/tfjs` loads (runs
+ * trained before gsa saved that form are rewritten; a backbone with layers
+ * of its own is refused), `gsa` the model/ folder as it is, `torchvision`
+ * the backbone's state_dict as safetensors, the map as .npy and a model.py
+ * that rebuilds it with torchvision. Each with gsa.json. Written into a
+ * temporary folder beside `out` and renamed into place whole: an interrupted
+ * or failed export leaves no half model, and a forced one keeps the old
+ * export until the new one is complete.
  */
 export async function exportModel(
   runDirectory: string,
@@ -134,10 +140,32 @@ export async function exportModel(
       'Pass --force to overwrite it, or choose another --out.',
     );
   }
-  if ((options.format ?? 'tfjs') === 'tfjs') {
-    await replaceDirectoryAtomically(out, (temporary) =>
+  const format = options.format ?? 'tfjs';
+  const copyAsItIs = () =>
+    replaceDirectoryAtomically(out, (temporary) =>
       cpSync(model, temporary, { recursive: true, force: false }),
     );
+  if (format === 'gsa') return copyAsItIs();
+  if (format === 'tfjs') {
+    const deployed = await loadModelFromDirectory(model);
+    try {
+      if (isPortable(deployed)) return await copyAsItIs();
+      const portable = await portableForm(deployed);
+      if (!portable) {
+        throw new UsageError(
+          `${runDirectory}'s backbone has layers of its own, which tfjs's layers cannot express.`,
+          'Export --format gsa (it loads in tfjs with @gsa/backbones imported).',
+        );
+      }
+      try {
+        const info = `${JSON.stringify(readModelInfo(model), null, 2)}\n`;
+        await saveModelToDirectory(portable, out, { 'gsa.json': info });
+      } finally {
+        portable.dispose();
+      }
+    } finally {
+      deployed.dispose();
+    }
     return;
   }
   // Everything that can refuse or fail to read comes before the first write.

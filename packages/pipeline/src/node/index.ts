@@ -10,13 +10,7 @@ export { resolveWeightsSource, WEIGHTS_DIRECTORY_VARIABLE } from './weights-sour
 export { readConfigFile } from './config-file.js';
 export { evaluateRun, type EvaluationReport } from './evaluate.js';
 export { predictImages, readImageForModel, type Prediction } from './predict.js';
-export {
-  writeRunArtifacts,
-  renderRunMap,
-  exportModel,
-  type ExportFormat,
-  type RunMapOptions,
-} from './artifacts.js';
+export { writeRunArtifacts, renderRunMap, exportModel, type RunMapOptions } from './artifacts.js';
 export {
   renderGradCamPanel,
   defaultGradCamLayer,

@@ -1,25 +1,95 @@
+import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { AlignmentReference } from '@gsa/data';
 // Register the custom layers a saved model may hold (FixedSpatialMap, TorchBatchNorm, ...).
 import '@gsa/attention';
-import { fileSystemHandler } from '@gsa/backbones';
-import { existsSync } from 'node:fs';
+import {
+  fileSystemHandler,
+  layerClassNames,
+  NotPortableError,
+  portableModel,
+  STOCK_LAYER_CLASSES,
+} from '@gsa/backbones';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineError } from '../errors.js';
 import { readJson, replaceDirectoryAtomically } from './files.js';
 
 /**
  * Saves a model in the tfjs layers format (model.json + weights.bin, written
- * by @gsa/backbones' fileSystemHandler, the one model-file handler) into
- * `directory`, atomically as a whole (`replaceDirectoryAtomically`).
+ * by @gsa/backbones' fileSystemHandler, the one model-file handler) and any
+ * `files` beside it (name -> contents) into `directory`, atomically as a whole
+ * (`replaceDirectoryAtomically`).
  */
 export async function saveModelToDirectory(
   model: tfl.LayersModel,
   directory: string,
+  files: Record<string, string> = {},
 ): Promise<void> {
   await replaceDirectoryAtomically(directory, async (temporary) => {
     await model.save(fileSystemHandler(temporary));
+    for (const [name, contents] of Object.entries(files)) {
+      writeFileSync(join(temporary, name), contents);
+    }
   });
+}
+
+/** Whether every layer of `model` is one of tfjs's own: plain `@tensorflow/tfjs` loads it. */
+export function isPortable(model: tfl.LayersModel): boolean {
+  return [...layerClassNames(model)].every((name) => STOCK_LAYER_CLASSES.has(name));
+}
+
+/**
+ * `model` in tfjs's own layers (`portableModel`), checked to give the same
+ * outputs on a probe batch; undefined when a layer has no stock form
+ * (VGG-att3 and the residual attention networks keep their own layers).
+ */
+export async function portableForm(model: tfl.LayersModel): Promise<tfl.LayersModel | undefined> {
+  let portable: tfl.LayersModel;
+  try {
+    portable = await portableModel(model);
+  } catch (error) {
+    if (error instanceof NotPortableError) return undefined;
+    throw error;
+  }
+  const [, height, width, channels] = model.inputs[0]!.shape as number[];
+  const difference = tf.tidy(() => {
+    const probe = tf.randomUniform([2, height!, width!, channels!], 0, 1, 'float32', 0);
+    const outputs = (form: tfl.LayersModel) => [form.predict(probe)].flat() as tf.Tensor[];
+    const expected = outputs(model);
+    const actual = outputs(portable);
+    return Math.max(
+      ...expected.map((tensor, index) => {
+        const scale = Math.max(1, tf.max(tf.abs(tensor)).dataSync()[0]!);
+        return tf.max(tf.abs(tf.sub(tensor, actual[index]!))).dataSync()[0]! / scale;
+      }),
+    );
+  });
+  if (!(difference <= 1e-5)) {
+    portable.dispose();
+    throw new PipelineError(
+      `The model rewritten in tfjs's own layers differs from ${model.name} by ${difference} on a probe batch.`,
+      'This is a bug in gsa: please report it with the backbone and input size.',
+    );
+  }
+  return portable;
+}
+
+/**
+ * Saves a deployed model into `directory` (atomically) in its portable form
+ * when it has one (`portableForm`), else as it is; says which.
+ */
+export async function saveDeployedModel(
+  model: tfl.LayersModel,
+  directory: string,
+): Promise<{ portable: boolean }> {
+  const portable = await portableForm(model);
+  try {
+    await saveModelToDirectory(portable ?? model, directory);
+  } finally {
+    portable?.dispose();
+  }
+  return { portable: portable !== undefined };
 }
 
 /** The backbone a deployed model nests (`image -> [map] -> backbone`), if it nests one. */

@@ -3,8 +3,13 @@
 // .npy, and model.py, which rebuilds the model with torchvision and applies
 // the map; it needs torch, torchvision and numpy only.
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { FixedSpatialMap } from '@gsa/attention';
-import { backboneDefinition, encodeTorchvisionWeights } from '@gsa/backbones';
+import {
+  backboneDefinition,
+  createBackbone,
+  encodeTorchvisionWeights,
+  type BackboneName,
+} from '@gsa/backbones';
+import { deployedMap } from '@gsa/trainer';
 import { encodeNpy } from '@gsa/data';
 import { UsageError } from '../errors.js';
 import { nestedBackbone, type ModelInfo } from './model-files.js';
@@ -54,18 +59,46 @@ export function torchvisionExportFiles(
       'Export the model/ folder of a gsa train run.',
     );
   }
-  const files = new Map<string, Uint8Array | string>();
-  files.set('backbone.safetensors', encodeTorchvisionWeights(backbone));
-  const mapLayer = model.layers.find((layer) => layer instanceof FixedSpatialMap);
-  if (mapLayer) {
-    const { height, width } = mapLayer as FixedSpatialMap;
-    files.set('map.npy', encodeNpy(mapLayer.getWeights()[0]!.dataSync(), [height, width]));
-  }
   // GoogLeNet built as torchvision's pretrained one carries its input transform as a layer.
   const transformInput = backbone.layers.some((layer) => layer.name === 'transform_input');
+  const files = new Map<string, Uint8Array | string>();
+  const layout = torchvisionLayout(backbone, info, transformInput);
+  try {
+    files.set('backbone.safetensors', encodeTorchvisionWeights(layout));
+  } finally {
+    layout.dispose();
+  }
+  const map = deployedMap(model);
+  if (map) files.set('map.npy', encodeNpy(map.values, [map.height, map.width]));
   files.set('model.py', modelScript(info.backbone!, info.classNames.length, transformInput));
   files.set('gsa.json', `${JSON.stringify(info, null, 2)}\n`);
   return files;
+}
+
+/**
+ * The backbone as torchvision lays it out: a fresh gsa backbone of the same
+ * name holding `backbone`'s weights, layer by layer. A model saved in tfjs's
+ * own layers (`portableModel`) carries constants as weights (adaptive
+ * pooling's bin matrices, GoogLeNet's input transform) that are no module of
+ * torchvision's; the fresh one asks only for what torchvision has.
+ */
+function torchvisionLayout(
+  backbone: tfl.LayersModel,
+  info: ModelInfo,
+  transformInput: boolean,
+): tfl.LayersModel {
+  const layout = createBackbone(
+    info.backbone as BackboneName,
+    {
+      inputShape: info.inputShape,
+      numClasses: info.classNames.length,
+      ...(transformInput ? { transformInput } : {}),
+    } as never,
+  );
+  for (const layer of layout.layers) {
+    if (layer.weights.length > 0) layer.setWeights(backbone.getLayer(layer.name).getWeights());
+  }
+  return layout;
 }
 
 function modelScript(name: string, numClasses: number, transformInput: boolean): string {

@@ -27,7 +27,7 @@ import { describeMapAgreement, mapAgreement } from './protocol/map-agreement.js'
 import { loadRunData } from './load-data.js';
 import { resolveWeightsSource } from './weights-source.js';
 import { pretrainedInput } from '../pretrained.js';
-import { saveModelToDirectory } from './model-files.js';
+import { saveDeployedModel } from './model-files.js';
 import { reportExamples } from './report-examples.js';
 import type { TrainedRun } from './trained-run.js';
 import { PIPELINE_VERSION } from './version.js';
@@ -219,7 +219,12 @@ async function trainLocked(
   // trainTwoPhase returns the backbone with settled batch-norm statistics.
   const deployed = deployableModel(backbone, result.map);
   try {
-    await saveModelToDirectory(deployed, join(config.out, 'model'));
+    const { portable } = await saveDeployedModel(deployed, join(config.out, 'model'));
+    if (!portable) {
+      log(
+        `gsa: ${config.backbone} has layers of its own (no form in tfjs's layers): model/ loads in tfjs with @gsa/backbones imported.`,
+      );
+    }
     writeJsonAtomic(join(config.out, 'model', 'gsa.json'), {
       classNames: set.classNames,
       inputShape: [height, width, channels],
