@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from './errors.js';
+import { registerBatchNormGradient } from './shared/batch-norm-gradient.js';
 import { loadCpu } from './loaders/cpu.js';
 import { loadTensorflow } from './loaders/tensorflow.js';
 import { loadWebgl } from './loaders/webgl.js';
@@ -46,6 +47,8 @@ export async function useBackend(
       `threads must be a whole number of at least 1, got ${String(threads)}; leave it out to use every core.`,
     );
   }
+  // Every backend trains batch norm with gsa's gradient (no Tile): it is tfjs-core's, not a kernel.
+  registerBatchNormGradient();
   if (choice === 'auto') return useFastestBackend(options);
   if (!(BACKEND_NAMES as readonly string[]).includes(choice)) {
     throw new BackendUnavailableError(

@@ -10,7 +10,9 @@ import { conv2DBackpropInputConfig } from './kernels/Conv2DBackpropInput.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/DepthwiseConv2dNativeBackpropFilter.js';
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/DepthwiseConv2dNativeBackpropInput.js';
 import { maxPoolGradConfig } from './kernels/MaxPoolGrad.js';
+import { meanConfig } from './kernels/Mean.js';
 import { resizeNearestNeighborGradConfig } from './kernels/ResizeNearestNeighborGrad.js';
+import { sumConfig } from './kernels/Sum.js';
 
 /** The kernels gsa adds to (missing) or replaces in (slow, wrong) the wasm backend. */
 export const wasmTrainingKernels: readonly KernelConfig[] = [
@@ -20,6 +22,8 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig, // missing
   maxPoolGradConfig, // wrong for windows of negative values
   resizeNearestNeighborGradConfig, // wrong for batches larger than one
+  sumConfig, // over leading axes (N, H, W): a transpose and one thread; now one matrix product
+  meanConfig, // the same
 ];
 
 replaceKernels(wasmTrainingKernels);

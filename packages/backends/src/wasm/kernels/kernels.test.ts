@@ -277,6 +277,36 @@ describe('wasm training kernels match cpu', () => {
     },
   );
 
+  it.each([
+    { shape: [4, 6, 5, 3], axis: [0, 1, 2], keepDims: false },
+    { shape: [4, 6, 5, 3], axis: [2, 0, 1], keepDims: true },
+    { shape: [7, 9], axis: 0, keepDims: false },
+    { shape: [3, 4, 5], axis: [0, 1], keepDims: false },
+    // Not leading axes: the stock kernels run.
+    { shape: [4, 6, 5, 3], axis: [1, 2], keepDims: false },
+    { shape: [4, 6, 5, 3], axis: -1, keepDims: true },
+    { shape: [4, 6, 5, 3], axis: [0, 1, 2, 3], keepDims: false },
+  ])('Sum and Mean over %j', async (c) => {
+    const inputSeed = seed++;
+    for (const reduce of [tf.sum, tf.mean]) {
+      const error = await compare(() =>
+        tf.tidy(() =>
+          reduce(tf.randomNormal(c.shape, 0.5, 2, 'float32', inputSeed), c.axis, c.keepDims),
+        ),
+      );
+      expect(error).toBeLessThan(1e-5);
+    }
+  });
+
+  it('Sum over leading axes keeps int32 sums exact (the stock kernel)', async () => {
+    await useBackend('wasm', { threads: 1 });
+    const counts = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
+    const sum = tf.sum(counts, 0);
+    expect(sum.dtype).toBe('int32');
+    expect(Array.from(sum.dataSync())).toEqual([9, 12]);
+    tf.dispose([counts, sum]);
+  });
+
   it.each(maxPoolCases)('MaxPoolGrad (%j)', async (c) => {
     const inputSeed = seed++;
     const gradientSeed = seed++;
@@ -340,6 +370,7 @@ describe('wasm training kernels match cpu', () => {
     const gradient = (f: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) =>
       tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor4D, b as tf.Tensor4D));
     const run = () => {
+      tf.dispose([tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1], true)]);
       for (const stride of [1, 2]) {
         tf.dispose(
           gradient((a, b) => tf.sum(tf.square(tf.conv2d(a, b, stride, 'same'))))([x, filter]),

@@ -1,0 +1,178 @@
+// `GSA_BENCH=pytorch pnpm bench`: gsa (wasm) against PyTorch on the same CPU,
+// in one run, side by side: milliseconds per training step (forward,
+// backward, Adam; batch norm in training mode) of the same layers on the same
+// batch, gsa on 2 and 1 wasm threads, PyTorch on 2 and 1 threads, and the
+// ratios at equal threads. PyTorch runs through bench/pytorch_steps.py with
+// the first Python that imports torch (GSA_PYTHON, /usr/bin/python3 or
+// python3; Debian: apt-get install python3-torch python3-torchvision); without
+// one the table says so and shows gsa alone.
+//
+//   vgg-style   @gsa/backends' VggStyleNet: conv 3x3 + ReLU + 2x2 max pool, 32-64-128-128, linear
+//   smallcnn    conv 3x3 + batch norm + ReLU blocks 32-64-128-128, global average pooling, linear
+//   resnet18    torchvision's ResNet-18
+// each at 64x64x3, batch 32, 3 classes.
+//
+//   GSA_BENCH_CASES=vgg-style,smallcnn,resnet18   GSA_BENCH_STEPS=5 (after a warm-up step)
+//   GSA_BENCH_OUT=bench-results/pytorch.json
+import '@tensorflow/tfjs-layers'; // registers the gradients in Node
+import * as tf from '@tensorflow/tfjs-core';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describeBackend, useBackend } from '@gsa/backends';
+import { VggStyleNet, randomBatch } from '@gsa/backends/testing';
+import {
+  answerParent,
+  childRun,
+  listFromEnv,
+  median,
+  numberFromEnv,
+  printTable,
+  runInChildren,
+  writeBenchReport,
+} from '@gsa/tooling/bench';
+import { createBackbone } from '../src/index.js';
+
+const SIZE = 64;
+const BATCH = 32;
+const CLASSES = 3;
+const here = dirname(fileURLToPath(import.meta.url));
+
+interface Timing {
+  run: string;
+  medianMs?: number;
+  backend?: string;
+  error?: string;
+}
+
+/** A step of `model_case` on gsa: `case:threads`. */
+async function child(run: string): Promise<Timing> {
+  const [name, threadText] = run.split(':') as [string, string];
+  const info = await useBackend('wasm', { threads: Number(threadText) });
+  const steps = numberFromEnv('GSA_BENCH_STEPS', 5);
+  const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);
+  const optimizer = tf.train.adam(1e-3);
+  let step: () => Promise<void>;
+  if (name === 'vgg-style') {
+    const net = new VggStyleNet({ inputSize: SIZE, classes: CLASSES, seed: 1 });
+    step = async () => void (await net.trainStep(optimizer, images, labels));
+  } else {
+    const model = createBackbone(name as 'smallcnn' | 'resnet18', {
+      inputShape: [SIZE, SIZE, 3],
+      numClasses: CLASSES,
+      seed: 1,
+    });
+    const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+    step = async () => {
+      const loss = optimizer.minimize(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            labels,
+            model.apply(images, { training: true }) as tf.Tensor,
+          ) as tf.Scalar,
+        true,
+        variables,
+      );
+      await loss?.data();
+      loss?.dispose();
+    };
+  }
+  await step(); // warm-up
+  const times: number[] = [];
+  for (let index = 0; index < steps; index++) {
+    const start = performance.now();
+    await step();
+    times.push(performance.now() - start);
+  }
+  return { run, medianMs: Math.round(median(times)), backend: describeBackend(info) };
+}
+
+/** The first Python that imports torch, or why there is none. */
+function findPython(): { python?: string; reason?: string } {
+  const candidates = [process.env.GSA_PYTHON, '/usr/bin/python3', 'python3'].filter(
+    (candidate): candidate is string => Boolean(candidate),
+  );
+  for (const python of candidates) {
+    const probe = spawnSync(python, ['-c', 'import torch, torchvision'], { encoding: 'utf8' });
+    if (probe.status === 0) return { python };
+  }
+  return {
+    reason: `no Python with torch and torchvision (tried ${candidates.join(', ')}; Debian: apt-get install python3-torch python3-torchvision, or set GSA_PYTHON)`,
+  };
+}
+
+function torchStep(python: string, name: string, threads: number): Timing {
+  const run = `${name}:${threads}`;
+  const steps = String(numberFromEnv('GSA_BENCH_STEPS', 5));
+  const outcome = spawnSync(
+    python,
+    [join(here, 'pytorch_steps.py'), name, String(SIZE), String(BATCH), String(threads), steps],
+    { encoding: 'utf8', timeout: 30 * 60_000 },
+  );
+  const line = outcome.stdout?.trim().split('\n').pop();
+  if (outcome.status !== 0 || !line) {
+    return { run, error: (outcome.stderr || String(outcome.error)).trim().split('\n').pop() };
+  }
+  const result = JSON.parse(line) as { medianMs: number; torch: string };
+  return { run, medianMs: Math.round(result.medianMs), backend: `PyTorch ${result.torch}` };
+}
+
+function parent(): void {
+  const cases = listFromEnv('GSA_BENCH_CASES', 'vgg-style,smallcnn,resnet18');
+  const { python, reason } = findPython();
+  const rows: string[][] = [];
+  const results = cases.map((name) => {
+    const gsa = runInChildren<Timing>({
+      script: fileURLToPath(import.meta.url),
+      runs: [`${name}:2`, `${name}:1`],
+      failed: (run, error) => ({ run, error }),
+    });
+    const torch = python
+      ? [torchStep(python, name, 2), torchStep(python, name, 1)]
+      : [
+          { run: `${name}:2`, error: reason },
+          { run: `${name}:1`, error: reason },
+        ];
+    const ms = (timing: Timing) => timing.medianMs ?? Number.NaN;
+    const ratio = (a: Timing, b: Timing) =>
+      Number.isFinite(ms(a) / ms(b)) ? `${(ms(a) / ms(b)).toFixed(2)}x` : '-';
+    const cell = (timing: Timing) =>
+      timing.medianMs === undefined ? 'failed' : String(timing.medianMs);
+    rows.push([
+      name,
+      cell(gsa[0]!),
+      cell(torch[0]!),
+      ratio(gsa[0]!, torch[0]!),
+      cell(gsa[1]!),
+      cell(torch[1]!),
+      ratio(gsa[1]!, torch[1]!),
+    ]);
+    return { case: name, gsa, torch };
+  });
+  console.log(
+    `\nms per training step, ${SIZE}x${SIZE}x3, batch ${BATCH}, Adam (median of ${numberFromEnv('GSA_BENCH_STEPS', 5)} after a warm-up), this machine, one run:`,
+  );
+  printTable(
+    ['case', 'gsa 2 thr', 'torch 2 thr', 'ratio', 'gsa 1 thr', 'torch 1 thr', 'ratio'],
+    rows,
+  );
+  if (reason) console.log(`PyTorch: ${reason}`);
+  for (const { gsa, torch } of results) {
+    for (const timing of [...gsa, ...torch]) {
+      if (timing.error) console.log(`${timing.run}: ${timing.error}`);
+    }
+  }
+  const path = writeBenchReport(here, 'pytorch.json', {
+    createdAt: new Date().toISOString(),
+    size: SIZE,
+    batch: BATCH,
+    results,
+  });
+  console.log(`wrote ${path}`);
+}
+
+if (childRun()) {
+  await answerParent(child, (run, error): Timing => ({ run, error }));
+} else {
+  parent();
+}
