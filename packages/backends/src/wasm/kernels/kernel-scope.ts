@@ -11,17 +11,30 @@ export class KernelScope {
 
   constructor(readonly backend: BackendWasm) {}
 
-  run(kernelName: string, inputs: Record<string, TensorInfo>, attrs: object = {}): TensorInfo {
+  /** `inputs` by name, or a list for kernels that take one (Concat). */
+  run(
+    kernelName: string,
+    inputs: Record<string, TensorInfo> | TensorInfo[],
+    attrs: object = {},
+  ): TensorInfo {
     const kernel = getKernel(kernelName, 'wasm');
     if (kernel === undefined) {
       throw new Error(`@gsa/backends: the wasm backend has no '${kernelName}' kernel to build on.`);
     }
     const output = kernel.kernelFunc({
-      inputs,
+      inputs: inputs as Record<string, TensorInfo>,
       attrs: attrs as NamedAttrMap,
       backend: this.backend,
     }) as TensorInfo;
     this.intermediates.push(output);
+    return output;
+  }
+
+  /** A new float32 tensor that the scope frees unless kept; `fill` writes its values. */
+  make(shape: number[], fill: (values: Float32Array) => void): TensorInfo {
+    const output = this.backend.makeOutput(shape, 'float32');
+    this.intermediates.push(output);
+    fill(this.backend.typedArrayFromHeap(output) as Float32Array);
     return output;
   }
 
