@@ -13,6 +13,7 @@ import { epochOrder } from '@gsa/data';
 import type { PyTorchAdam } from './adam.js';
 import type { CallbackList } from './callback-list.js';
 import { evaluate } from './evaluation.js';
+import { batchNormLayers, weighNextBatch } from './settle-batch-norm.js';
 import type { MapSource } from './map-source.js';
 import type { TrainingState } from './training-state.js';
 import { TrainingDivergedError, type ValidatedOptions } from './two-phase-options.js';
@@ -36,8 +37,6 @@ export interface EpochContext {
   readonly log: (message: string) => void;
   /** Why training is stopping (a callback, the signal), once it is. */
   stopReason(): string | undefined;
-  /** Precise batch norm for the current weights before evaluating with `map`. */
-  settle(map: tf.Tensor4D | undefined): Promise<void>;
   /** Where the last checkpoint went, for the divergence error. */
   lastCheckpoint(): string | undefined;
 }
@@ -116,30 +115,41 @@ export async function runEpoch(
   let lossSum = 0;
   let crossEntropySum = 0;
   let correct = 0;
-  for (let step = 0; step < stepsPerEpoch; step++) {
-    if (context.stopReason() !== undefined) break;
-    const indices = order.subarray(step * batchSize, Math.min(count, (step + 1) * batchSize));
-    const result = await trainStep(context, indices, phase);
-    if (!Number.isFinite(result.loss)) {
-      throw new TrainingDivergedError(epoch, step + 1, result.loss, context.lastCheckpoint());
+  // The evaluation's batch-norm statistics come from the epoch's own last
+  // steps: an equal average of their batch statistics over up to
+  // preciseBatchNormImages images, which costs no extra pass.
+  const layers = settings.preciseBatchNormImages > 0 ? batchNormLayers(context.backbone) : [];
+  const averaged = Math.min(stepsPerEpoch, Math.ceil(settings.preciseBatchNormImages / batchSize));
+  const momenta = layers.map(({ layer }) => layer.momentum);
+  try {
+    for (let step = 0; step < stepsPerEpoch; step++) {
+      if (context.stopReason() !== undefined) break;
+      const indices = order.subarray(step * batchSize, Math.min(count, (step + 1) * batchSize));
+      const position = step - (stepsPerEpoch - averaged);
+      if (layers.length > 0 && position >= 0) weighNextBatch(layers, 1 / (position + 1));
+      const result = await trainStep(context, indices, phase);
+      if (!Number.isFinite(result.loss)) {
+        throw new TrainingDivergedError(epoch, step + 1, result.loss, context.lastCheckpoint());
+      }
+      lossSum += result.loss * indices.length;
+      crossEntropySum += result.crossEntropy * indices.length;
+      correct += result.correct;
+      await callbacks.stepEnd({
+        epoch,
+        phase,
+        step: step + 1,
+        steps: stepsPerEpoch,
+        loss: result.loss,
+      });
     }
-    lossSum += result.loss * indices.length;
-    crossEntropySum += result.crossEntropy * indices.length;
-    correct += result.correct;
-    await callbacks.stepEnd({
-      epoch,
-      phase,
-      step: step + 1,
-      steps: stepsPerEpoch,
-      loss: result.loss,
-    });
+  } finally {
+    layers.forEach(({ layer }, index) => (layer.momentum = momenta[index]!));
   }
   // Mid-epoch: keep the last full epoch's checkpoint.
   if (context.stopReason() === 'interrupted') return undefined;
 
   const mapForEpoch =
     state.frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
-  if (settings.evaluation) await context.settle(mapForEpoch);
   const evaluation = settings.evaluation
     ? await evaluate(
         context.backbone,

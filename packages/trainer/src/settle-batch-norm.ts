@@ -8,7 +8,7 @@ interface MomentumLayer {
   trainable: boolean;
 }
 
-interface BatchNormLayer {
+export interface BatchNormLayer {
   layer: MomentumLayer;
   /** tfjs/Keras keep `momentum` of the old statistics; PyTorch (gsa's TorchBatchNorm) takes `momentum` of the batch's. */
   sense: 'keras' | 'pytorch';
@@ -31,6 +31,18 @@ export function batchNormLayers(model: LayersModel): BatchNormLayer[] {
   };
   visit(model.layers);
   return found;
+}
+
+/**
+ * Sets every layer's momentum so that its next training-mode batch enters
+ * the moving statistics with `weight` (1: they become that batch's). Frozen
+ * Keras layers keep theirs (in training mode they would still update).
+ */
+export function weighNextBatch(layers: readonly BatchNormLayer[], weight: number): void {
+  for (const { layer, sense } of layers) {
+    const keep = sense === 'keras' && !layer.trainable ? 1 : 1 - weight;
+    layer.momentum = sense === 'keras' ? keep : 1 - keep;
+  }
 }
 
 /**
@@ -68,12 +80,7 @@ export async function settleBatchNormStatistics(
     for (let pass = 0; pass < passes; pass++) {
       for (let start = 0; start < count; start += batchSize) {
         // The k-th batch gets weight 1/(k+1): a running mean of the batch statistics.
-        const weight = 1 / (batches + 1);
-        for (const { layer, sense } of layers) {
-          // A frozen Keras layer would still update in training mode: keep its statistics.
-          const keep = sense === 'keras' && !layer.trainable ? 1 : 1 - weight;
-          layer.momentum = sense === 'keras' ? keep : 1 - keep;
-        }
+        weighNextBatch(layers, 1 / (batches + 1));
         tf.tidy(() => {
           const batch = tf.slice(
             images,

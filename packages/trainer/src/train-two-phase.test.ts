@@ -515,7 +515,7 @@ describe('trainTwoPhase on cpu', () => {
     data.images.dispose();
   });
 
-  it('evaluates with precise batch norm: training is unchanged, evaluation uses settled statistics', async () => {
+  it('evaluates with batch statistics of the epoch and returns a settled backbone: training is unchanged', async () => {
     const data = tinyData(24, 3);
     const evaluationSet = tinyData(12, 9);
     const train = async (preciseBatchNormImages: number) => {
@@ -545,7 +545,9 @@ describe('trainTwoPhase on cpu', () => {
       lagging.history.at(-1)!.evaluation!.loss,
       6,
     );
-    // The last evaluation used statistics equal to one settled pass over the training images.
+    // The last evaluation used the epoch's own batch statistics, with no extra
+    // pass: much closer to one settled pass over the training images than the
+    // lagging moving averages.
     const reference = tinyBackbone(5, 1, 2, true);
     reference.setWeights(lagging.backbone.getWeights());
     await settleBatchNormStatistics(reference, data.images, undefined, { batchSize: 8 });
@@ -559,7 +561,10 @@ describe('trainTwoPhase on cpu', () => {
             )
             .dataSync()[0]!,
       );
-    expect(loss(reference)).toBeCloseTo(precise.history.at(-1)!.evaluation!.loss, 4);
+    const settledLoss = loss(reference);
+    const epochError = Math.abs(precise.history.at(-1)!.evaluation!.loss - settledLoss);
+    const laggingError = Math.abs(lagging.history.at(-1)!.evaluation!.loss - settledLoss);
+    expect(epochError).toBeLessThan(laggingError / 20); // measured: 0.001 vs 0.45
     // ...and the backbone comes back with those statistics: ready to deploy as it is.
     expect(loss(precise.backbone)).toBeCloseTo(loss(reference), 5);
     for (const model of [lagging.backbone, precise.backbone, reference]) model.dispose();

@@ -135,10 +135,9 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     stop: (reason: string) => void (stopReason ??= reason),
     map: () => (state.latestMap ? { height, width, values: state.latestMap.slice() } : undefined),
   };
-  let statisticsSettled = false;
-  /** Precise batch norm for the current weights (once per weight state). */
+  /** Precise batch norm for the final weights. */
   const settle = async (map: tf.Tensor4D | undefined): Promise<void> => {
-    if (statisticsSettled || settings.preciseBatchNormImages === 0) return;
+    if (settings.preciseBatchNormImages === 0) return;
     await settleStatistics(
       backbone,
       train.images,
@@ -146,7 +145,6 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       settings.preciseBatchNormImages,
       settings.batchSize,
     );
-    statisticsSettled = true;
   };
   const context: EpochContext = {
     settings,
@@ -161,7 +159,6 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     callbacks,
     log,
     stopReason: () => stopReason,
-    settle,
     lastCheckpoint: () => lastCheckpoint,
   };
   const onAbort = () => control.stop('interrupted');
@@ -180,7 +177,6 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       history: [...state.history],
     });
     for (let epoch = state.nextEpoch; epoch <= epochs && stopReason === undefined; epoch++) {
-      statisticsSettled = false; // this epoch's steps move the weights
       const metrics = await runEpoch(context, epoch);
       if (metrics === undefined) break;
       phaseSeconds[metrics.phase === 1 ? 'phase1' : 'phase2'] += metrics.seconds;

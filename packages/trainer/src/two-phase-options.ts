@@ -83,14 +83,16 @@ export interface TwoPhaseOptions {
   /** Evaluation batch size; default the training batch size. */
   evaluationBatchSize?: number;
   /**
-   * Before each evaluation and before returning, batch norm's moving
-   * statistics are set to the average of the batch statistics over up to this
-   * many training images, spread evenly over the set ("precise batch norm";
-   * training itself is unaffected), so the returned backbone is ready to
-   * evaluate or deploy. Fast, short runs otherwise evaluate with moving
-   * averages that lag the weights, sometimes at chance level. 0 keeps the
-   * moving averages, as PyTorch's `model.eval()` does. Default 1024; no cost
-   * without batch norm.
+   * Batch norm's moving statistics for evaluation and deployment, over up to
+   * this many training images (training itself is unaffected). Each epoch's
+   * evaluation uses the equal average of the batch statistics of the epoch's
+   * last steps covering that many images (no extra pass); before returning,
+   * the statistics are recomputed with the final weights over that many
+   * images spread evenly over the set ("precise batch norm"), so the returned
+   * backbone is ready to evaluate or deploy. Fast, short runs otherwise
+   * evaluate with moving averages that lag the weights, sometimes at chance
+   * level. 0 keeps the moving averages, as PyTorch's `model.eval()` does.
+   * Default 1024; no cost without batch norm.
    */
   preciseBatchNormImages?: number;
   log?: (message: string) => void;
