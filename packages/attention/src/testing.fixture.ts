@@ -1,14 +1,12 @@
 // Helpers shared by this package's tests (excluded from the build).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sharedDataDirectory as sharedData, sharedDataPath } from '@gsa/tooling/shared-data';
 
-/** The shared data folder (DESIGN.md section 5): GSA_DATA_DIR, else ../shared/data beside the repo. */
-export const sharedDataDirectory =
-  process.env.GSA_DATA_DIR ??
-  resolve(dirname(fileURLToPath(import.meta.url)), '../../../../shared/data');
+/** The shared data folder (DESIGN.md section 5). */
+export const sharedDataDirectory = sharedData();
 
 interface ModelJson {
   modelTopology: object;
@@ -32,7 +30,7 @@ export async function loadLayersModelFromDirectory(directory: string): Promise<t
 }
 
 export function hasSharedFile(relativePath: string): boolean {
-  return existsSync(join(sharedDataDirectory, relativePath));
+  return sharedDataPath(relativePath) !== undefined;
 }
 
 /** Saves a model to memory with `model.save` and loads it back with `tf.loadLayersModel`. */

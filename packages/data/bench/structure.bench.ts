@@ -9,7 +9,7 @@
 //   GSA_BENCH_OUT=bench-results/structure.json
 import type * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useBackend } from '@gsa/backends';
 import { median, printTable, progress, round, writeBenchReport } from '@gsa/tooling/bench';
@@ -21,11 +21,10 @@ import {
 } from '../src/index.js';
 import { loadImageFolder, loadMedMnist } from '../src/node/index.js';
 import { moveImages } from '../src/testing/index.js';
+import { sharedDataDirectory } from '@gsa/tooling/shared-data';
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
-const dataDirectory = resolve(
-  process.env.GSA_DATA_DIR ?? join(benchDirectory, '..', '..', '..', '..', 'shared', 'data'),
-);
+const dataDirectory = sharedDataDirectory();
 
 interface Row {
   data: string;

@@ -1,25 +1,19 @@
 // Shared by the tests: scratch folders, small images written in every format,
 // and where the shared real data lives.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
+import { missingSharedData, sharedDataDirectory, sharedDataPath } from '@gsa/tooling/shared-data';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-
-/** The shared real data: GSA_DATA_DIR, else ../shared/data beside the repository. */
-export const DATA_DIR = process.env.GSA_DATA_DIR ?? resolve(repoRoot, '../shared/data');
+/** The shared real data (@gsa/tooling/shared-data). */
+export const DATA_DIR = sharedDataDirectory();
 
 /** True when `relative` exists under DATA_DIR; otherwise says which tests skip and why. */
 export function hasSharedData(relative: string, what: string): boolean {
-  const found = existsSync(join(DATA_DIR, relative));
-  if (!found) {
-    console.log(
-      `skipping ${what}: ${join(DATA_DIR, relative)} not found (set GSA_DATA_DIR to the shared data folder)`,
-    );
-  }
+  const found = sharedDataPath(relative) !== undefined;
+  if (!found) console.log(`skipping ${what}: ${missingSharedData(relative)}`);
   return found;
 }
 

@@ -1,8 +1,7 @@
 // Test helpers: read the committed scikit-learn / scipy reference numbers
 // (made by scripts/make-fixtures.py) and locate the shared data folder.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { sharedDataDirectory } from '@gsa/tooling/shared-data';
 
 export function readFixture<T>(name: string): T {
   return JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as T;
@@ -12,8 +11,7 @@ export function fixtureExists(name: string): boolean {
   return existsSync(new URL(`./fixtures/${name}`, import.meta.url));
 }
 
-/** `GSA_DATA_DIR`, else `<repoRoot>/../shared/data`. */
+/** The shared data folder (@gsa/tooling/shared-data). */
 export function sharedDataDir(): string {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-  return process.env.GSA_DATA_DIR ?? resolve(repoRoot, '../shared/data');
+  return sharedDataDirectory();
 }

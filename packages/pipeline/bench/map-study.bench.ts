@@ -29,7 +29,7 @@
 //   GSA_BENCH_OUT=bench-results/map-study.json  GSA_BENCH_BACKEND=wasm
 import '@tensorflow/tfjs-layers';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mapStatistics } from '@gsa/attention';
 import { useBackend } from '@gsa/backends';
@@ -54,6 +54,7 @@ import {
   writeBenchReport,
 } from '@gsa/tooling/bench';
 import { resolveRunConfig, trainOnSplit, type TrainingSettings } from '../src/index.js';
+import { sharedDataDirectory } from '@gsa/tooling/shared-data';
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
 const caseNames = listFromEnv('GSA_STUDY_CASES', 'synthetic-32-400');
@@ -69,9 +70,7 @@ const batchSize = numberFromEnv('GSA_STUDY_BATCH', 16);
 const channels = numberFromEnv('GSA_STUDY_CHANNELS', 8);
 const defaultLambda = numberFromEnv('GSA_STUDY_LAMBDA', 0.01);
 const widths = numbersFromEnv('GSA_STUDY_WIDTHS', [16, 32, 64]);
-const dataDirectory = resolve(
-  process.env.GSA_DATA_DIR ?? join(benchDirectory, '..', '..', '..', '..', 'shared', 'data'),
-);
+const dataDirectory = sharedDataDirectory();
 
 /** A setting's tokens as run settings of @gsa/pipeline, over the study's budget. */
 function settingsOf(name: string, seed: number): TrainingSettings {

@@ -1,29 +1,23 @@
 // Where tests find their inputs: the committed fixtures of this package, and
 // the shared data outside the project (GSA_DATA_DIR, default ../shared/data).
-import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedDataDirectory, sharedDataPath } from '@gsa/tooling/shared-data';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repoRoot = resolve(here, '../../../..');
 
 export function parityFixture(name: string): string {
   return resolve(here, '../../fixtures/parity', name);
 }
 
-export function sharedDataDir(): string {
-  return resolve(process.env.GSA_DATA_DIR ?? resolve(repoRoot, '../shared/data'));
-}
-
 /** The path of `relativePath` in the shared data, or undefined when it is absent. */
 export function sharedData(relativePath: string): string | undefined {
-  const path = resolve(sharedDataDir(), relativePath);
-  return existsSync(path) ? path : undefined;
+  return sharedDataPath(relativePath);
 }
 
 /** The name of a skipped test that says which data it lacks and how to provide it. */
 export function missingDataMessage(relativePath: string): string {
-  return `needs the shared data ${relativePath}, not found in ${sharedDataDir()} (set GSA_DATA_DIR); skipped`;
+  return `needs the shared data ${relativePath}, not found in ${sharedDataDirectory()} (set GSA_DATA_DIR); skipped`;
 }
 
 /**
