@@ -27,6 +27,7 @@ import {
   writeBenchReport,
 } from '@gsa/tooling/bench';
 import { createBackbone, type BackboneName } from '../src/index.js';
+import { trainingStep } from './training-step.js';
 
 interface KernelTime {
   kernel: string;
@@ -78,21 +79,7 @@ async function child(run: string): Promise<ProfileResult> {
     ),
     CLASSES,
   );
-  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-  const optimizer = tf.train.adam(1e-4);
-  const step = () => {
-    const loss = optimizer.minimize(
-      () =>
-        tf.losses.softmaxCrossEntropy(
-          labels,
-          model.apply(images, { training: true }) as tf.Tensor,
-        ) as tf.Scalar,
-      true,
-      variables,
-    );
-    loss?.dataSync();
-    loss?.dispose();
-  };
+  const step = trainingStep(model, images, labels, tf.train.adam(1e-4));
   step(); // warm-up: kernel setup, operator caches
   const start = performance.now();
   step();

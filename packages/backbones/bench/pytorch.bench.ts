@@ -32,6 +32,7 @@ import {
   writeBenchReport,
 } from '@gsa/tooling/bench';
 import { createBackbone } from '../src/index.js';
+import { trainingStep } from './training-step.js';
 
 const SIZE = 64;
 const BATCH = 32;
@@ -45,7 +46,7 @@ interface Timing {
   error?: string;
 }
 
-/** A step of `model_case` on gsa: `case:threads`. */
+/** Milliseconds per training step of one case on gsa, for the run `case:threads`. */
 async function child(run: string): Promise<Timing> {
   const [name, threadText] = run.split(':') as [string, string];
   const info = await useBackend('wasm', { threads: Number(threadText) });
@@ -62,20 +63,8 @@ async function child(run: string): Promise<Timing> {
       numClasses: CLASSES,
       seed: 1,
     });
-    const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
-    step = async () => {
-      const loss = optimizer.minimize(
-        () =>
-          tf.losses.softmaxCrossEntropy(
-            labels,
-            model.apply(images, { training: true }) as tf.Tensor,
-          ) as tf.Scalar,
-        true,
-        variables,
-      );
-      await loss?.data();
-      loss?.dispose();
-    };
+    const run = trainingStep(model, images, labels, optimizer);
+    step = async () => run();
   }
   await step(); // warm-up
   const times: number[] = [];
