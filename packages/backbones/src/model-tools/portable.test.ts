@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FixedSpatialMap } from '@gsa/attention';
 import { useBackend } from '@gsa/backends';
-import { createBackbone, featureLayerName, type BackboneName } from '../index.js';
+import { createBackbone, featureLayerName, TorchBatchNorm, type BackboneName } from '../index.js';
 import { SMALL_CONFIGS } from '../test-support/small-configs.fixture.js';
 import {
   layerClassNames,
@@ -181,6 +181,18 @@ describe('portableModel', () => {
     expect(Array.from(tf.tidy(() => tf.transpose(rows)).dataSync()).slice(7)).toEqual([
       0, 0, 0, 0.25, 0.25, 0.25, 0.25,
     ]);
+  });
+
+  it('refuses a custom layer inside a nested Sequential, which it keeps as it is', async () => {
+    const inner = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 2, kernelSize: 3 }),
+        new TorchBatchNorm({ name: 'inner_bn' }),
+      ],
+    });
+    const input = tfl.input({ shape: [8, 8, 3] });
+    const model = tfl.model({ inputs: input, outputs: inner.apply(input) as tfl.SymbolicTensor });
+    await expect(portableModel(model)).rejects.toThrow(/\(TorchBatchNorm\)/);
   });
 
   it('names the layers that have no stock form', async () => {

@@ -145,6 +145,12 @@ function rewriteGraph(
     const layer = model.getLayer(entry.name);
     if (layer instanceof tfl.LayersModel && isGraphConfig(entry.config)) {
       rewriteGraph(entry.config, layer, [...path, entry.name], given, unknown);
+    } else if (layer instanceof tfl.LayersModel) {
+      // A nested Sequential is kept as it is: it must hold stock layers only.
+      for (const name of layerClassNames(layer)) {
+        if (!STOCK_LAYER_CLASSES.has(name))
+          unknown.push(`${[...path, entry.name].join('/')} (${name})`);
+      }
     } else if (hasStockForm(layer)) {
       const chain = chainEntries(entry, layer, names, path, given);
       replacement.set(entry.name, chain);
