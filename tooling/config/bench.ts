@@ -190,10 +190,12 @@ export function runInChildren<R>(options: {
     const line = (outcome.stdout ?? '').split('\n').find((text) => text.startsWith(RESULT_PREFIX));
     if (line) return JSON.parse(line.slice(RESULT_PREFIX.length)) as R;
     const timedOut = outcome.error !== undefined && /ETIMEDOUT/.test(String(outcome.error));
+    const lastLine = (outcome.stderr || outcome.stdout || '').trim().split('\n').pop();
     const reason = timedOut
       ? `timed out after ${Math.round(timeoutMs / 1000)} s`
-      : ((outcome.stderr || outcome.stdout || String(outcome.error)).trim().split('\n').pop() ??
-        'no result');
+      : outcome.signal
+        ? `killed by ${outcome.signal}${lastLine ? ` (last output: ${lastLine})` : ''}`
+        : lastLine || `exited with status ${outcome.status ?? String(outcome.error)} and no result`;
     return failed(run, reason);
   }
 }

@@ -1,14 +1,14 @@
 // `GSA_BENCH=kernel-profile pnpm bench`: where a wasm training step spends its
 // time, kernel by kernel (tfjs's own profiler, `tf.profile`). One step of
 // forward, backward and Adam (batch norm in training mode) for smallcnn,
-// ResNet-18 and DenseNet-121 at 64x64 (batch 32) and 224x224 (batch 4: the
-// wasm heap and two cores), each run in its own process after a warm-up step.
+// ResNet-18 and DenseNet-121 at 64x64 (batch 32) and 224x224 (batch 4, 2 for
+// DenseNet: the wasm heap), each run in its own process after a warm-up step.
 // Prints, per run, the step's wall time and the kernels that take the most,
 // with their share of all kernel time; writes every kernel to JSON. The list
 // is the list of kernels worth writing (@gsa/backends).
 //
 //   GSA_BENCH_RUNS=smallcnn@64,...   exactly these runs (name@size)
-//   GSA_BENCH_BATCH_64=32, GSA_BENCH_BATCH_224=4
+//   GSA_BENCH_BATCH_64=32, GSA_BENCH_BATCH_224=4 (DenseNet: 2)
 //   GSA_BENCH_TOP=12                 kernels printed per run
 //   GSA_BENCH_THREADS=2              wasm threads (default: every core)
 //   GSA_BENCH_OUT=bench-results/kernel-profile.json
@@ -60,10 +60,11 @@ const DEFAULT_RUNS = [
 async function child(run: string): Promise<ProfileResult> {
   const [backbone, sizeText] = run.split('@') as [BackboneName, string];
   const size = Number(sizeText);
-  const batch = numberFromEnv(
-    size <= 64 ? 'GSA_BENCH_BATCH_64' : 'GSA_BENCH_BATCH_224',
-    size <= 64 ? 32 : 4,
-  );
+  // At 224 px the wasm heap (4 GB) holds a batch of 4 for smallcnn and ResNet-18, 2 for DenseNet.
+  const batch =
+    size <= 64
+      ? numberFromEnv('GSA_BENCH_BATCH_64', 32)
+      : numberFromEnv('GSA_BENCH_BATCH_224', backbone.startsWith('densenet') ? 2 : 4);
   const threads = process.env.GSA_BENCH_THREADS ? Number(process.env.GSA_BENCH_THREADS) : undefined;
   const info = await useBackend('wasm', threads === undefined ? {} : { threads });
   const model = createBackbone(backbone, {

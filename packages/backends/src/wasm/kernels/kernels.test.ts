@@ -282,6 +282,7 @@ describe('wasm training kernels match cpu', () => {
     { shape: [4, 6, 5, 3], axis: [2, 0, 1], keepDims: true },
     { shape: [7, 9], axis: 0, keepDims: false },
     { shape: [3, 4, 5], axis: [0, 1], keepDims: false },
+    { shape: [16, 32, 32, 4], axis: [0, 1, 2], keepDims: false }, // 16,384 values per channel
     // Not leading axes: the stock kernels run.
     { shape: [4, 6, 5, 3], axis: [1, 2], keepDims: false },
     { shape: [4, 6, 5, 3], axis: -1, keepDims: true },
