@@ -5,6 +5,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import { replaceKernels } from '../shared/replace-kernels.js';
+import { batchMatMulConfig } from './kernels/BatchMatMul.js';
 import { conv2DBackpropFilterConfig } from './kernels/Conv2DBackpropFilter.js';
 import { conv2DBackpropInputConfig } from './kernels/Conv2DBackpropInput.js';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/DepthwiseConv2dNativeBackpropFilter.js';
@@ -22,6 +23,7 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   depthwiseConv2dNativeBackpropInputConfig, // missing
   maxPoolGradConfig, // wrong for windows of negative values
   resizeNearestNeighborGradConfig, // wrong for batches larger than one
+  batchMatMulConfig, // transposed operands: a slow loop outside XNNPACK; now a transpose first
   sumConfig, // over leading axes (N, H, W): a transpose and one thread; now one matrix product
   meanConfig, // the same
 ];

@@ -299,6 +299,27 @@ describe('wasm training kernels match cpu', () => {
     }
   });
 
+  it.each([
+    { a: [37, 19], b: [37, 23], transposeA: true, transposeB: false },
+    { a: [23, 19], b: [31, 19], transposeA: false, transposeB: true },
+    { a: [19, 23], b: [31, 19], transposeA: true, transposeB: true },
+    { a: [3, 17, 5], b: [3, 17, 7], transposeA: true, transposeB: false },
+    { a: [2, 5, 9], b: [9, 4], transposeA: false, transposeB: false },
+  ])('BatchMatMul %j', async (c) => {
+    const seeds = [seed++, seed++];
+    const error = await compare(() =>
+      tf.tidy(() =>
+        tf.matMul(
+          tf.randomNormal(c.a, 0, 1, 'float32', seeds[0]),
+          tf.randomNormal(c.b, 0, 1, 'float32', seeds[1]),
+          c.transposeA,
+          c.transposeB,
+        ),
+      ),
+    );
+    expect(error).toBeLessThan(1e-5);
+  });
+
   it('Sum over leading axes keeps int32 sums exact (the stock kernel)', async () => {
     await useBackend('wasm', { threads: 1 });
     const counts = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
@@ -372,6 +393,7 @@ describe('wasm training kernels match cpu', () => {
       tf.grads((a: tf.Tensor, b: tf.Tensor) => f(a as tf.Tensor4D, b as tf.Tensor4D));
     const run = () => {
       tf.dispose([tf.sum(x, [0, 1, 2]), tf.mean(x, [0, 1], true)]);
+      tf.dispose(tf.tidy(() => tf.matMul(tf.reshape(x, [18, 27]), tf.reshape(x, [18, 27]), true)));
       for (const stride of [1, 2]) {
         tf.dispose(
           gradient((a, b) => tf.sum(tf.square(tf.conv2d(a, b, stride, 'same'))))([x, filter]),
