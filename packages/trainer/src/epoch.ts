@@ -13,7 +13,6 @@ import { epochOrder } from '@gsa/data';
 import type { PyTorchAdam } from './adam.js';
 import type { CallbackList } from './callback-list.js';
 import { evaluate } from './evaluation.js';
-import { batchNormLayers, weighNextBatch } from './settle-batch-norm.js';
 import type { MapSource } from './map-source.js';
 import type { TrainingState } from './training-state.js';
 import { TrainingDivergedError, type ValidatedOptions } from './two-phase-options.js';
@@ -37,6 +36,8 @@ export interface EpochContext {
   readonly log: (message: string) => void;
   /** Why training is stopping (a callback, the signal), once it is. */
   stopReason(): string | undefined;
+  /** Precise batch norm for the current weights, on up to `images` training images. */
+  settle(map: tf.Tensor4D | undefined, images: number): Promise<void>;
   /** Where the last checkpoint went, for the divergence error. */
   lastCheckpoint(): string | undefined;
 }
@@ -115,41 +116,31 @@ export async function runEpoch(
   let lossSum = 0;
   let crossEntropySum = 0;
   let correct = 0;
-  // The evaluation's batch-norm statistics come from the epoch's own last
-  // steps: an equal average of their batch statistics over up to
-  // preciseBatchNormImages images, which costs no extra pass.
-  const layers = settings.preciseBatchNormImages > 0 ? batchNormLayers(context.backbone) : [];
-  const averaged = Math.min(stepsPerEpoch, Math.ceil(settings.preciseBatchNormImages / batchSize));
-  const momenta = layers.map(({ layer }) => layer.momentum);
-  try {
-    for (let step = 0; step < stepsPerEpoch; step++) {
-      if (context.stopReason() !== undefined) break;
-      const indices = order.subarray(step * batchSize, Math.min(count, (step + 1) * batchSize));
-      const position = step - (stepsPerEpoch - averaged);
-      if (layers.length > 0 && position >= 0) weighNextBatch(layers, 1 / (position + 1));
-      const result = await trainStep(context, indices, phase);
-      if (!Number.isFinite(result.loss)) {
-        throw new TrainingDivergedError(epoch, step + 1, result.loss, context.lastCheckpoint());
-      }
-      lossSum += result.loss * indices.length;
-      crossEntropySum += result.crossEntropy * indices.length;
-      correct += result.correct;
-      await callbacks.stepEnd({
-        epoch,
-        phase,
-        step: step + 1,
-        steps: stepsPerEpoch,
-        loss: result.loss,
-      });
+  for (let step = 0; step < stepsPerEpoch; step++) {
+    if (context.stopReason() !== undefined) break;
+    const indices = order.subarray(step * batchSize, Math.min(count, (step + 1) * batchSize));
+    const result = await trainStep(context, indices, phase);
+    if (!Number.isFinite(result.loss)) {
+      throw new TrainingDivergedError(epoch, step + 1, result.loss, context.lastCheckpoint());
     }
-  } finally {
-    layers.forEach(({ layer }, index) => (layer.momentum = momenta[index]!));
+    lossSum += result.loss * indices.length;
+    crossEntropySum += result.crossEntropy * indices.length;
+    correct += result.correct;
+    await callbacks.stepEnd({
+      epoch,
+      phase,
+      step: step + 1,
+      steps: stepsPerEpoch,
+      loss: result.loss,
+    });
   }
   // Mid-epoch: keep the last full epoch's checkpoint.
   if (context.stopReason() === 'interrupted') return undefined;
 
   const mapForEpoch =
     state.frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
+  if (settings.evaluation)
+    await context.settle(mapForEpoch, evaluationSettleImages(settings, count));
   const evaluation = settings.evaluation
     ? await evaluate(
         context.backbone,
@@ -180,6 +171,18 @@ export async function runEpoch(
     ...(evaluation ? { evaluation } : {}),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/**
+ * How many training images settle batch norm before an epoch's evaluation: a
+ * quarter of the set (at least one batch, at most preciseBatchNormImages),
+ * spread evenly over it. A forward pass costs about a third of a training
+ * step, so this keeps evaluation near a tenth of the epoch; the model
+ * trainTwoPhase returns is settled on up to preciseBatchNormImages.
+ */
+export function evaluationSettleImages(settings: ValidatedOptions, count: number): number {
+  const quarter = Math.max(settings.batchSize, Math.ceil(count / 4));
+  return Math.min(settings.preciseBatchNormImages, quarter);
 }
 
 /** Below this largest per-pixel change over phase 1 the map is still its random start. */

@@ -8,7 +8,7 @@ interface MomentumLayer {
   trainable: boolean;
 }
 
-export interface BatchNormLayer {
+interface BatchNormLayer {
   layer: MomentumLayer;
   /** tfjs/Keras keep `momentum` of the old statistics; PyTorch (gsa's TorchBatchNorm) takes `momentum` of the batch's. */
   sense: 'keras' | 'pytorch';
@@ -38,7 +38,7 @@ export function batchNormLayers(model: LayersModel): BatchNormLayer[] {
  * the moving statistics with `weight` (1: they become that batch's). Frozen
  * Keras layers keep theirs (in training mode they would still update).
  */
-export function weighNextBatch(layers: readonly BatchNormLayer[], weight: number): void {
+function weighNextBatch(layers: readonly BatchNormLayer[], weight: number): void {
   for (const { layer, sense } of layers) {
     const keep = sense === 'keras' && !layer.trainable ? 1 : 1 - weight;
     layer.momentum = sense === 'keras' ? keep : 1 - keep;

@@ -135,16 +135,10 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     stop: (reason: string) => void (stopReason ??= reason),
     map: () => (state.latestMap ? { height, width, values: state.latestMap.slice() } : undefined),
   };
-  /** Precise batch norm for the final weights. */
-  const settle = async (map: tf.Tensor4D | undefined): Promise<void> => {
-    if (settings.preciseBatchNormImages === 0) return;
-    await settleStatistics(
-      backbone,
-      train.images,
-      map,
-      settings.preciseBatchNormImages,
-      settings.batchSize,
-    );
+  /** Precise batch norm for the current weights on up to `images` training images. */
+  const settle = async (map: tf.Tensor4D | undefined, images: number): Promise<void> => {
+    if (images === 0) return;
+    await settleStatistics(backbone, train.images, map, images, settings.batchSize);
   };
   const context: EpochContext = {
     settings,
@@ -159,6 +153,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     callbacks,
     log,
     stopReason: () => stopReason,
+    settle,
     lastCheckpoint: () => lastCheckpoint,
   };
   const onAbort = () => control.stop('interrupted');
@@ -195,7 +190,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     const finalMap =
       state.frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
     // The returned backbone is ready to evaluate or deploy: settled for its final weights.
-    await settle(finalMap);
+    await settle(finalMap, settings.preciseBatchNormImages);
     const map = finalMap
       ? { height, width, values: (await finalMap.data()) as Float32Array }
       : undefined;
