@@ -6,7 +6,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { stockKernel } from '../../shared/replace-kernels.js';
+import { requireStockKernel } from '../../shared/replace-kernels.js';
 import { withKernelScope } from './kernel-scope.js';
 
 /**
@@ -21,9 +21,8 @@ function batchMatMul(args: {
   attrs: BatchMatMulAttrs;
 }): TensorInfo {
   const { inputs, backend, attrs } = args;
-  const stock = stockKernel(BatchMatMul, 'wasm');
-  if (stock === undefined) throw new Error('@gsa/backends: no stock wasm BatchMatMul kernel.');
   if (!attrs.transposeA && !attrs.transposeB) {
+    const stock = requireStockKernel(BatchMatMul, 'wasm');
     return stock.kernelFunc(args as unknown as Parameters<KernelFunc>[0]) as TensorInfo;
   }
   return withKernelScope(backend, (scope) => {
@@ -48,6 +47,4 @@ export const batchMatMulConfig: KernelConfig = {
   kernelName: BatchMatMul,
   backendName: 'wasm',
   kernelFunc: batchMatMul as unknown as KernelFunc,
-  // The stock kernel binds its wasm function in its setup, which the backend runs only for registered kernels.
-  setupFunc: (backend) => stockKernel(BatchMatMul, 'wasm')?.setupFunc?.(backend),
 };

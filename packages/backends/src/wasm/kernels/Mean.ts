@@ -5,5 +5,5 @@ import { leadingReduction } from './leading-reduction.js';
 export const meanConfig: KernelConfig = {
   kernelName: Mean,
   backendName: 'wasm',
-  ...leadingReduction('Mean'),
+  kernelFunc: leadingReduction('Mean'),
 };

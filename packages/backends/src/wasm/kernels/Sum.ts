@@ -5,5 +5,5 @@ import { leadingReduction } from './leading-reduction.js';
 export const sumConfig: KernelConfig = {
   kernelName: Sum,
   backendName: 'wasm',
-  ...leadingReduction('Sum'),
+  kernelFunc: leadingReduction('Sum'),
 };

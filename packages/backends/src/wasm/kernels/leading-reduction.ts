@@ -1,8 +1,6 @@
-import { util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
-
-type KernelSetupFunc = NonNullable<KernelConfig['setupFunc']>;
+import { util, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { stockKernel } from '../../shared/replace-kernels.js';
+import { requireStockKernel } from '../../shared/replace-kernels.js';
 import { withKernelScope } from './kernel-scope.js';
 
 interface ReductionArgs {
@@ -22,24 +20,14 @@ interface ReductionArgs {
  * weight operand, here the tensor itself, on every call.) Any other reduction
  * runs the stock kernel.
  */
-export function leadingReduction(kernelName: 'Sum' | 'Mean'): {
-  kernelFunc: KernelFunc;
-  setupFunc: KernelSetupFunc;
-} {
-  // The stock kernel binds its wasm function in its setup, which the backend
-  // runs only for registered kernels: ours runs it for the fallback.
-  const setupFunc: KernelSetupFunc = (backend) =>
-    stockKernel(kernelName, 'wasm')?.setupFunc?.(backend);
-  const kernelFunc: KernelFunc = (args) => {
+export function leadingReduction(kernelName: 'Sum' | 'Mean'): KernelFunc {
+  return (args) => {
     const { inputs, backend, attrs } = args as unknown as ReductionArgs;
     const { x } = inputs;
     const axes = util.parseAxisParam(attrs.axis, x.shape).sort((a, b) => a - b);
     const leading = axes.every((axis, index) => axis === index) && axes.length < x.shape.length;
     if (!leading || x.dtype !== 'float32' || util.sizeFromShape(x.shape) === 0) {
-      const stock = stockKernel(kernelName, 'wasm');
-      if (stock === undefined)
-        throw new Error(`@gsa/backends: no stock wasm ${kernelName} kernel.`);
-      return stock.kernelFunc(args);
+      return requireStockKernel(kernelName, 'wasm').kernelFunc(args);
     }
     const reduced = util.sizeFromShape(x.shape.slice(0, axes.length));
     const kept = x.shape.slice(axes.length);
@@ -58,5 +46,4 @@ export function leadingReduction(kernelName: 'Sum' | 'Mean'): {
       return scope.reshape(result, outShape);
     });
   };
-  return { kernelFunc, setupFunc };
 }
