@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { savedLayerClasses } from '@gsa/backbones';
 import { readImageForModel, readModelInfo } from '@gsa/pipeline/node';
 import { runGsa, scratchDirectory, sharedFixture } from './cli-test-support.fixture.js';
 
@@ -36,15 +37,6 @@ const probabilities = tf.softmax(model.predict(images)).arraySync();
 writeFileSync(outFile, JSON.stringify({ gsa, probabilities }));
 `;
 
-/** The class names of every layer in a model.json topology, nested models included. */
-function topologyClasses(topology: unknown): string[] {
-  const entry = topology as { class_name?: string; config?: { layers?: unknown[] } };
-  return [
-    ...(entry.class_name ? [entry.class_name] : []),
-    ...(entry.config?.layers ?? []).flatMap(topologyClasses),
-  ];
-}
-
 describe('gsa export: a model for plain @tensorflow/tfjs', () => {
   it('loads and predicts in a project with only @tensorflow/tfjs installed, as gsa predict does', async () => {
     const exported = join(scratch, 'exported');
@@ -54,7 +46,7 @@ describe('gsa export: a model for plain @tensorflow/tfjs', () => {
         modelTopology: unknown;
       }
     ).modelTopology;
-    const classes = topologyClasses(topology);
+    const classes = [...savedLayerClasses(topology)];
     expect(classes).toContain('BatchNormalization'); // the map and the backbone's batch norm
     for (const custom of ['FixedSpatialMap', 'TorchBatchNorm', 'AdaptiveAveragePooling2D']) {
       expect(classes).not.toContain(custom);

@@ -15,6 +15,7 @@
 import '@tensorflow/tfjs-layers'; // registers the gradients in Node
 import * as tf from '@tensorflow/tfjs-core';
 import { describeBackend, useBackend } from '@gsa/backends';
+import { randomBatch } from '@gsa/backends/testing';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -72,14 +73,7 @@ async function child(run: string): Promise<ProfileResult> {
     numClasses: CLASSES,
     seed: 1,
   });
-  const images = tf.randomUniform([batch, size, size, 3], 0, 1, 'float32', 2);
-  const labels = tf.oneHot(
-    tf.tensor1d(
-      Array.from({ length: batch }, (_, index) => index % CLASSES),
-      'int32',
-    ),
-    CLASSES,
-  );
+  const { images, labels } = randomBatch(batch, size, CLASSES, 2);
   const step = trainingStep(model, images, labels, tf.train.adam(1e-4));
   step(); // warm-up: kernel setup, operator caches
   const start = performance.now();

@@ -66,6 +66,7 @@ export { featureLayerName, featureExtractor } from './model-tools/graph.js';
 export {
   portableModel,
   layerClassNames,
+  savedLayerClasses,
   NotPortableError,
   STOCK_LAYER_CLASSES,
   type StockLayer,

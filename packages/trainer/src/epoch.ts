@@ -180,7 +180,7 @@ export async function runEpoch(
  * step, so this keeps evaluation near a tenth of the epoch; the model
  * trainTwoPhase returns is settled on up to preciseBatchNormImages.
  */
-export function evaluationSettleImages(settings: ValidatedOptions, count: number): number {
+function evaluationSettleImages(settings: ValidatedOptions, count: number): number {
   const quarter = Math.max(settings.batchSize, Math.ceil(count / 4));
   return Math.min(settings.preciseBatchNormImages, quarter);
 }

@@ -34,18 +34,6 @@ export function batchNormLayers(model: LayersModel): BatchNormLayer[] {
 }
 
 /**
- * Sets every layer's momentum so that its next training-mode batch enters
- * the moving statistics with `weight` (1: they become that batch's). Frozen
- * Keras layers keep theirs (in training mode they would still update).
- */
-function weighNextBatch(layers: readonly BatchNormLayer[], weight: number): void {
-  for (const { layer, sense } of layers) {
-    const keep = sense === 'keras' && !layer.trainable ? 1 : 1 - weight;
-    layer.momentum = sense === 'keras' ? keep : 1 - keep;
-  }
-}
-
-/**
  * "Precise batch norm": sets every batch-norm layer's moving statistics to
  * the equally weighted average of its batch statistics over `passes` pass(es)
  * of `images` in training mode, with the current weights. During training the
@@ -80,7 +68,12 @@ export async function settleBatchNormStatistics(
     for (let pass = 0; pass < passes; pass++) {
       for (let start = 0; start < count; start += batchSize) {
         // The k-th batch gets weight 1/(k+1): a running mean of the batch statistics.
-        weighNextBatch(layers, 1 / (batches + 1));
+        const weight = 1 / (batches + 1);
+        for (const { layer, sense } of layers) {
+          // A frozen Keras layer would still update in training mode: keep its statistics.
+          const keep = sense === 'keras' && !layer.trainable ? 1 : 1 - weight;
+          layer.momentum = sense === 'keras' ? keep : 1 - keep;
+        }
         tf.tidy(() => {
           const batch = tf.slice(
             images,

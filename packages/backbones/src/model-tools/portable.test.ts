@@ -8,6 +8,7 @@ import {
   layerClassNames,
   NotPortableError,
   portableModel,
+  savedLayerClasses,
   STOCK_LAYER_CLASSES,
 } from './portable.js';
 
@@ -53,6 +54,9 @@ async function roundTrip(model: tfl.LayersModel): Promise<tfl.LayersModel> {
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
+  // What a model folder's model.json says, read without loading it.
+  const savedClasses = savedLayerClasses(saved!.modelTopology);
+  expect([...layerClassNames(model)].filter((name) => !savedClasses.has(name))).toEqual([]);
   return tfl.loadLayersModel(tf.io.fromMemory(saved!));
 }
 

@@ -130,6 +130,26 @@ export function layerClassNames(model: tfl.LayersModel): Set<string> {
   return names;
 }
 
+/**
+ * The class names of every layer in a saved topology (model.json's
+ * `modelTopology`), nested models' layers included: what a model folder
+ * holds, read without loading its weights.
+ */
+export function savedLayerClasses(topology: unknown): Set<string> {
+  const names = new Set<string>();
+  const visit = (entry: unknown) => {
+    const { class_name: className, config } = (entry ?? {}) as {
+      class_name?: unknown;
+      config?: { layers?: unknown };
+    };
+    if (typeof className === 'string') names.add(className);
+    if (Array.isArray(config?.layers)) config.layers.forEach(visit);
+  };
+  const root = topology as { model_config?: unknown } | null;
+  visit(root?.model_config ?? topology);
+  return names;
+}
+
 function rewriteGraph(
   graph: GraphConfig,
   model: tfl.LayersModel,

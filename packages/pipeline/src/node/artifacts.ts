@@ -13,7 +13,7 @@ import { renderGradCamPanel, type MapDisplay } from './grad-cam.js';
 import { firstChannels } from './report-examples.js';
 import { runDirectoryHolder } from './run-lock.js';
 import {
-  isPortable,
+  isPortableModelDirectory,
   loadModelFromDirectory,
   portableForm,
   readModelInfo,
@@ -147,9 +147,10 @@ export async function exportModel(
     );
   if (format === 'gsa') return copyAsItIs();
   if (format === 'tfjs') {
+    // What gsa saves now is portable already: copied without loading a weight.
+    if (isPortableModelDirectory(model)) return copyAsItIs();
     const deployed = await loadModelFromDirectory(model);
     try {
-      if (isPortable(deployed)) return await copyAsItIs();
       const portable = await portableForm(deployed);
       if (!portable) {
         throw new UsageError(

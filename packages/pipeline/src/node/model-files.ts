@@ -5,9 +5,9 @@ import type { AlignmentReference } from '@gsa/data';
 import '@gsa/attention';
 import {
   fileSystemHandler,
-  layerClassNames,
   NotPortableError,
   portableModel,
+  savedLayerClasses,
   STOCK_LAYER_CLASSES,
 } from '@gsa/backbones';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -34,9 +34,17 @@ export async function saveModelToDirectory(
   });
 }
 
-/** Whether every layer of `model` is one of tfjs's own: plain `@tensorflow/tfjs` loads it. */
-export function isPortable(model: tfl.LayersModel): boolean {
-  return [...layerClassNames(model)].every((name) => STOCK_LAYER_CLASSES.has(name));
+/**
+ * Whether every layer of the model saved in `directory` is one of tfjs's own
+ * (plain `@tensorflow/tfjs` loads it), from its model.json alone.
+ */
+export function isPortableModelDirectory(directory: string): boolean {
+  const { modelTopology } = readJson<{ modelTopology?: unknown }>(
+    join(directory, 'model.json'),
+    'The model file',
+    'Pass the model/ folder of a gsa run, or one made by `gsa export`.',
+  );
+  return [...savedLayerClasses(modelTopology)].every((name) => STOCK_LAYER_CLASSES.has(name));
 }
 
 /**
