@@ -63,16 +63,38 @@ export function shiftImage(
   out: Float32Array = new Float32Array(height * width),
   channels = 1,
 ): Float32Array {
+  return moveImage(image, height, width, { dy, dx }, out, channels);
+}
+
+/**
+ * An interleaved (HWC) image shifted by (dy, dx) and rotated by `degrees`
+ * about its centre, bilinear, edges repeated: `out(p) = image(R^-1 (p - c - d) + c)`.
+ */
+export function moveImage(
+  image: ArrayLike<number>,
+  height: number,
+  width: number,
+  move: { dy: number; dx: number; degrees?: number },
+  out: Float32Array = new Float32Array(height * width),
+  channels = 1,
+): Float32Array {
+  const radians = ((move.degrees ?? 0) * Math.PI) / 180;
+  const [cos, sin] = [Math.cos(radians), Math.sin(radians)];
+  const rotated = radians !== 0;
   for (let y = 0; y < height; y++) {
-    const sy = Math.min(height - 1, Math.max(0, y - dy));
-    const y0 = Math.max(0, Math.min(height - 2, Math.floor(sy)));
-    const y1 = Math.min(height - 1, y0 + 1);
-    const fy = sy - y0;
     for (let x = 0; x < width; x++) {
-      const sx = Math.min(width - 1, Math.max(0, x - dx));
+      let [sy, sx] = [y - move.dy, x - move.dx];
+      if (rotated) {
+        const [yc, xc] = [sy - height / 2, sx - width / 2];
+        [sy, sx] = [cos * yc - sin * xc + height / 2, sin * yc + cos * xc + width / 2];
+      }
+      sy = Math.min(height - 1, Math.max(0, sy));
+      sx = Math.min(width - 1, Math.max(0, sx));
+      const y0 = Math.max(0, Math.min(height - 2, Math.floor(sy)));
+      const y1 = Math.min(height - 1, y0 + 1);
       const x0 = Math.max(0, Math.min(width - 2, Math.floor(sx)));
       const x1 = Math.min(width - 1, x0 + 1);
-      const fx = sx - x0;
+      const [fy, fx] = [sy - y0, sx - x0];
       for (let c = 0; c < channels; c++) {
         const at = (yy: number, xx: number) => image[(yy * width + xx) * channels + c]!;
         const top = at(y0, x0) * (1 - fx) + at(y0, x1) * fx;
