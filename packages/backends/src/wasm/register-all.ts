@@ -13,6 +13,8 @@ import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/DepthwiseCon
 import { maxPoolGradConfig } from './kernels/MaxPoolGrad.js';
 import { meanConfig } from './kernels/Mean.js';
 import { resizeNearestNeighborGradConfig } from './kernels/ResizeNearestNeighborGrad.js';
+import { sliceConfig } from './kernels/Slice.js';
+import { splitVConfig } from './kernels/SplitV.js';
 import { sumConfig } from './kernels/Sum.js';
 
 /** The kernels gsa adds to (missing) or replaces in (slow, wrong) the wasm backend. */
@@ -26,6 +28,8 @@ export const wasmTrainingKernels: readonly KernelConfig[] = [
   batchMatMulConfig, // transposed operands: a slow loop outside XNNPACK; now a transpose first
   sumConfig, // over leading axes (N, H, W): a transpose and one thread; now one matrix product
   meanConfig, // the same
+  sliceConfig, // an allocation per copied row: now strided copies on the heap
+  splitVConfig, // a stock Slice per piece (every concatenation's gradient): now one set of copies
 ];
 
 replaceKernels(wasmTrainingKernels);

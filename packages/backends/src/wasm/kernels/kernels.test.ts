@@ -91,6 +91,8 @@ interface PoolCase {
 
 const maxPoolCases: PoolCase[] = [
   { input: [2, 12, 12, 4], filter: 2, stride: 2, pad: 'valid' },
+  { input: [2, 11, 9, 3], filter: 2, stride: 2, pad: 'valid' }, // odd: a row and a column no window covers
+  { input: [1, 7, 7, 2], filter: 2, stride: 2, pad: 'same' }, // padded: the general loop
   { input: [3, 11, 9, 3], filter: 3, stride: 2, pad: 'same' },
   { input: [1, 9, 9, 5], filter: 3, stride: 1, pad: 'same' },
   { input: [2, 13, 13, 2], filter: 3, stride: 2, pad: 'valid' },
@@ -320,6 +322,74 @@ describe('wasm training kernels match cpu', () => {
     expect(error).toBeLessThan(1e-5);
   });
 
+  // Slices copy bits: wasm must equal cpu exactly, in every dtype it copies (and strings fall back).
+  const inDtype = (x: tf.Tensor, dtype: 'float32' | 'int32' | 'bool') =>
+    dtype === 'float32'
+      ? x
+      : dtype === 'int32'
+        ? tf.cast(tf.mul(x, 100), 'int32')
+        : tf.greater(x, 0);
+  const exactly = async (body: () => tf.Tensor[]) => {
+    const expected = await onBackend('cpu', () => body().map((t) => Array.from(values(t))));
+    const actual = await onBackend('wasm', () => body().map((t) => Array.from(values(t))));
+    expect(actual).toEqual(expected);
+  };
+
+  it.each([
+    { shape: [2, 5, 4, 6], begin: [0, 1, 0, 2], size: [2, 3, 4, 3] },
+    { shape: [2, 5, 4, 6], begin: [1, 0, 0, 0], size: [1, 5, 4, 6] }, // one contiguous run
+    { shape: [3, 4, 5, 70], begin: [0, 1, 2, 3], size: [-1, 2, 2, 64] }, // runs for copyWithin
+    { shape: [3, 4, 5, 70], begin: [1, 1, 0, 0], size: [2, 2, 5, 70] }, // whole trailing axes merge
+    { shape: [7], begin: [2], size: [3] },
+    { shape: [2, 3, 2, 3, 2], begin: [0, 1, 0, 1, 0], size: [2, 2, 2, 2, 2] },
+    { shape: [4, 6], begin: [0, 2], size: [4, 0] }, // empty
+  ])('Slice %j', async (c) => {
+    const inputSeed = seed++;
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      await exactly(() => [
+        tf.tidy(() =>
+          tf.slice(
+            inDtype(tf.randomNormal(c.shape, 0, 1, 'float32', inputSeed), dtype),
+            c.begin,
+            c.size,
+          ),
+        ),
+      ]);
+    }
+  });
+
+  it('Slice of strings is the stock kernel', async () => {
+    await useBackend('wasm', { threads: 1 });
+    const words = tf.tensor2d(['a', 'b', 'c', 'd', 'e', 'f'], [2, 3]);
+    const part = tf.slice(words, [0, 1], [2, 2]);
+    expect(part.arraySync()).toEqual([
+      ['b', 'c'],
+      ['e', 'f'],
+    ]);
+    tf.dispose([words, part]);
+  });
+
+  it.each([
+    { shape: [2, 4, 4, 96], sizes: [64, 32], axis: 3 }, // a DenseNet concatenation's gradient
+    { shape: [2, 3, 3, 10], sizes: [1, 2, 3, 4], axis: -1 },
+    { shape: [4, 3, 5, 2], sizes: [2, 0, 1, 2], axis: 2 }, // an empty piece
+    { shape: [6, 80], sizes: [1, 5], axis: 0 },
+    { shape: [5, 9], sizes: [3, 3, 3], axis: 1 },
+  ])('SplitV %j', async (c) => {
+    const inputSeed = seed++;
+    for (const dtype of ['float32', 'int32', 'bool'] as const) {
+      await exactly(() =>
+        tf.tidy(() =>
+          tf.split(
+            inDtype(tf.randomNormal(c.shape, 0, 1, 'float32', inputSeed), dtype),
+            c.sizes,
+            c.axis,
+          ),
+        ),
+      );
+    }
+  });
+
   it('Sum over leading axes keeps int32 sums exact (the stock kernel)', async () => {
     await useBackend('wasm', { threads: 1 });
     const counts = tf.tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32');
@@ -347,6 +417,25 @@ describe('wasm training kernels match cpu', () => {
       }),
     );
     expect(error).toBeLessThan(1e-4);
+  });
+
+  it("MaxPoolGrad sends a tied window's gradient to its first maximum, as cpu (2x2, stride 2)", async () => {
+    const error = await compare(() =>
+      tf.tidy(() => {
+        // ReLU before the pool: many windows of equal zeros.
+        const input = tf.relu(tf.randomNormal([2, 8, 8, 3], -0.5, 1, 'float32', seed));
+        const output = tf.maxPool(input as tf.Tensor4D, 2, 2, 'valid');
+        const dy = tf.randomNormal(output.shape, 0, 1, 'float32', seed + 1);
+        return tf.engine().runKernel('MaxPoolGrad', { dy, input, output }, {
+          filterSize: 2,
+          strides: 2,
+          pad: 'valid',
+          dimRoundingMode: undefined,
+        } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      }),
+    );
+    seed += 2;
+    expect(error).toBe(0);
   });
 
   // The cpu kernel shares gsa's backprop code, so these check the adjoint
