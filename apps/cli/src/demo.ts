@@ -42,6 +42,12 @@ export async function runDemoCommand(flags: DemoFlags, output: Output): Promise<
       `  vanilla           test accuracy ${percent(vanilla.lastEpochsAccuracy)} (mean of the last ${lastEpochs} epochs; last ${percent(vanilla.accuracy)})`,
       `  global attention  test accuracy ${percent(global.lastEpochsAccuracy)} (mean of the last ${lastEpochs} epochs; last ${percent(global.accuracy)})   map ROC-AUC vs true region ${global.auc?.toFixed(3) ?? '-'}`,
       ...(global.map ? [`  learned map: ${describeMapStatistics(global.map)}`] : []),
+      ...(global.regionDecision
+        ? [
+            `  against the true region: ${percent(global.regionDecision.regionAbove)} of it > 0.9, ` +
+              `${percent(global.regionDecision.restBelow)} of the rest < 0.1`,
+          ]
+        : []),
       `  reports: ${join(vanilla.directory, 'report.html')}, ${join(global.directory, 'report.html')}`,
       `  took ${result.seconds.toFixed(0)} s`,
     ].join('\n'),

@@ -142,6 +142,11 @@ export async function main(argv: string[]): Promise<number> {
       "linear warm-up of the pixel CNN's rates (default: a third of phase 1; 0: none)",
       numberFlag('map-warmup-steps'),
     )
+    .option(
+      '--map-entropy-weight <w>',
+      "weight of the decision term, the map's binary entropy, ramped in over phase 1: it drives pixels to 0 or 1 (default 0.3; 0: the paper's loss alone)",
+      numberFlag('map-entropy-weight'),
+    )
     .addOption(
       new Option(
         '--map-initialization <how>',

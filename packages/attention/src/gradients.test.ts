@@ -6,6 +6,7 @@ import {
   PixelWeightMap,
   applySpatialMap,
   attentionPenalty,
+  entropyPenalty,
   trainableVariables,
   type PixelCnnActivation,
 } from './index.js';
@@ -89,5 +90,23 @@ describeWithBackends('gradients of CE + penalty', () => {
     expect(result.worstToleranceRatio).toBeLessThanOrEqual(1);
     weightMap.dispose();
     classifier.dispose();
+  });
+
+  it('match central finite differences for the decision term (entropyPenalty)', () => {
+    // Values kept away from 0.5 (where a pixel changes side) and from the clip.
+    const values = [0.05, 0.2, 0.35, 0.42, 0.6, 0.7, 0.85, 0.97, 0.15, 0.3, 0.25, 0.1];
+    const map = tf.variable(tf.tensor4d(values, [1, 3, 4, 1]));
+    const loss = (): tf.Scalar => entropyPenalty(map, 0.3);
+    const result = checkGradients(loss, [map], { step: 1e-3, absolute: 1e-3, relative: 1e-2 });
+    expect(result.checked).toBe(12);
+    expect(result.worstToleranceRatio).toBeLessThanOrEqual(1);
+    // Each side's mean weighs 1/2: d/dm of 0.3/2 * H(m)/count = 0.15 * log((1-m)/m) / count.
+    const { grads } = tf.variableGrads(loss, [map]);
+    const gradient = grads[map.name]!.dataSync();
+    const above = values.filter((v) => v > 0.5).length;
+    const expected = (v: number) =>
+      (0.15 * Math.log((1 - v) / v)) / (v > 0.5 ? above : values.length - above);
+    values.forEach((v, i) => expect(gradient[i]).toBeCloseTo(expected(v), 5));
+    tf.dispose([map, ...Object.values(grads)]);
   });
 });

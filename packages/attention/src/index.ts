@@ -28,13 +28,15 @@ export {
   type ConvWeights,
 } from './pixel-cnn.js';
 export { PIXEL_CNN_ACTIVATIONS, type PixelCnnActivation } from './activations.js';
-export { applySpatialMap, attentionPenalty } from './spatial-map.js';
+export { applySpatialMap, attentionPenalty, entropyPenalty } from './spatial-map.js';
 export {
   mapStatistics,
   describeMapStatistics,
+  regionDecision,
   DECIDED_MARGIN,
   FLAT_MAP_SPREAD,
   type MapStatistics,
+  type RegionDecision,
 } from './map-statistics.js';
 export {
   trainableVariables,

@@ -1,4 +1,4 @@
-import { describeMapStatistics, mapStatistics } from './map-statistics.js';
+import { describeMapStatistics, mapStatistics, regionDecision } from './map-statistics.js';
 
 describe('mapStatistics', () => {
   it('measures spread and decided fractions of a decided map', () => {
@@ -32,5 +32,22 @@ describe('mapStatistics', () => {
   it('refuses an empty map and names a non-finite pixel', () => {
     expect(() => mapStatistics([])).toThrow('no pixels');
     expect(() => mapStatistics([0.5, Number.NaN])).toThrow('pixel 1 is NaN');
+  });
+});
+
+describe('regionDecision', () => {
+  it('measures the region kept above 0.9 and the rest switched off below 0.1', () => {
+    const values = [0.95, 0.99, 0.5, 0.05, 0.02, 0.3, 0.95, 0.08];
+    const region = [true, true, true, false, false, false, false, false];
+    const decision = regionDecision(values, region);
+    expect(decision.regionAbove).toBeCloseTo(2 / 3, 10);
+    expect(decision.restBelow).toBeCloseTo(3 / 5, 10);
+  });
+
+  it('refuses masks that do not fit the map', () => {
+    expect(() => regionDecision([0.5, 0.5], [true])).toThrow(
+      'the map has 2 pixels but the region mask 1',
+    );
+    expect(() => regionDecision([0.5, 0.5], [true, true])).toThrow('some pixels, not all');
   });
 });

@@ -61,3 +61,40 @@ export function describeMapStatistics(statistics: MapStatistics): string {
     `${percent(statistics.fractionAbove)} > ${1 - DECIDED_MARGIN}, range ${statistics.min.toFixed(2)}-${statistics.max.toFixed(2)}`
   );
 }
+
+/** How a map decides about a known region: the paper's "decision boundary", measured. */
+export interface RegionDecision {
+  /** Fraction of the region's pixels above 0.9. */
+  regionAbove: number;
+  /** Fraction of the other pixels below 0.1. */
+  restBelow: number;
+}
+
+/**
+ * Where the true region is known (synthetic data), the fraction of its
+ * pixels the map keeps (above 0.9) and of the rest it switches off (below
+ * 0.1); a map "decides" when both are above one half.
+ */
+export function regionDecision(
+  values: ArrayLike<number>,
+  region: ArrayLike<boolean>,
+): RegionDecision {
+  if (values.length !== region.length) {
+    throw new RangeError(
+      `regionDecision: the map has ${values.length} pixels but the region mask ${region.length}.`,
+    );
+  }
+  let inside = 0;
+  let insideAbove = 0;
+  let outsideBelow = 0;
+  for (let i = 0; i < values.length; i++) {
+    if (region[i]) {
+      inside += 1;
+      if (values[i]! > 1 - DECIDED_MARGIN) insideAbove += 1;
+    } else if (values[i]! < DECIDED_MARGIN) outsideBelow += 1;
+  }
+  if (inside === 0 || inside === values.length) {
+    throw new RangeError('regionDecision: the region mask must mark some pixels, not all.');
+  }
+  return { regionAbove: insideAbove / inside, restBelow: outsideBelow / (values.length - inside) };
+}

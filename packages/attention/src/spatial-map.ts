@@ -1,4 +1,4 @@
-// Applying a spatial map to images, and its L1 penalty: shared by every layer.
+// Applying a spatial map to images, its L1 penalty and its entropy term: shared by every layer.
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -51,4 +51,33 @@ export function attentionPenalty(map: tf.Tensor, lambda: number): tf.Scalar {
     throw new RangeError(`lambda must be a non-negative number, got ${lambda}.`);
   }
   return tf.tidy(() => tf.mul(tf.mean(tf.abs(map)), lambda));
+}
+
+/** Map values are clipped this far from 0 and 1 before the logarithms. */
+const ENTROPY_EPSILON = 1e-6;
+
+/**
+ * The decision term: `weight * (mean H over pixels above 0.5 + mean H over
+ * the rest) / 2`, H each pixel's binary entropy `-(m log m + (1 - m) log(1 - m))`
+ * (log 2 at 0.5, 0 at 0 and 1). Not in the paper: it pays each pixel for
+ * deciding, pushing values above 0.5 towards 1 and the rest towards 0. The two
+ * sides weigh alike whatever their sizes; a plain mean let the larger side
+ * (usually the unimportant pixels) pull the shared output bias, and with it
+ * the whole map, towards 0 (the map study in @gsa/trainer's README). Which
+ * side a pixel is on carries no gradient.
+ */
+export function entropyPenalty(map: tf.Tensor, weight: number): tf.Scalar {
+  if (!Number.isFinite(weight) || weight < 0) {
+    throw new RangeError(`The entropy weight must be a non-negative number, got ${weight}.`);
+  }
+  return tf.tidy(() => {
+    const m = tf.clipByValue(map, ENTROPY_EPSILON, 1 - ENTROPY_EPSILON);
+    const entropy = tf.neg(tf.add(tf.mul(m, tf.log(m)), tf.mul(tf.sub(1, m), tf.log1p(tf.neg(m)))));
+    // step() has a zero gradient: the sides are labels, not parameters.
+    const above = tf.step(tf.sub(m, 0.5));
+    const below = tf.sub(1, above);
+    const sideMean = (side: tf.Tensor) =>
+      tf.div(tf.sum(tf.mul(entropy, side)), tf.maximum(tf.sum(side), 1));
+    return tf.mul(tf.add(sideMean(above), sideMean(below)), weight / 2);
+  });
 }

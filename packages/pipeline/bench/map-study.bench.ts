@@ -19,10 +19,11 @@
 //                       vanilla | a rule name (@gsa/trainer's MAP_LEARNING_RATE_RULES) |
 //                       lr=X (one fixed map rate) | lambda=X | init=glorot |
 //                       warmup=STEPS (default: a third of phase 1; warmup=0: none) |
+//                       entropy=X (weight of the map's entropy term) |
 //                       bn=0 (smallcnn without batch norm) |
 //                       raw (P from the images as they are, not standardised per image)
 //                     each token is a run setting of @gsa/pipeline (mapLearningRate, lambda,
-//                     mapInitialization, mapWarmupSteps, backboneOptions.batchNorm, standardizePixels)
+//                     mapInitialization, mapWarmupSteps, mapEntropyWeight, backboneOptions.batchNorm, standardizePixels)
 //   GSA_STUDY_SEEDS=0,1,2  GSA_STUDY_EPOCHS=16  GSA_STUDY_CUTOFF=6  GSA_STUDY_LR=0.003
 //   GSA_STUDY_BATCH=16  GSA_STUDY_CHANNELS=8 (K)  GSA_STUDY_LAMBDA=0.01  GSA_STUDY_WIDTHS=16,32,64
 //   GSA_DATA_DIR (default ../shared/data) for orl and pneumonia
@@ -31,7 +32,7 @@ import '@tensorflow/tfjs-layers';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mapStatistics } from '@gsa/attention';
+import { mapStatistics, regionDecision } from '@gsa/attention';
 import { useBackend } from '@gsa/backends';
 import {
   generateSyntheticDataset,
@@ -100,11 +101,12 @@ function settingsOf(name: string, seed: number): TrainingSettings {
     else if (key === 'lambda' && value) settings.lambda = Number(value);
     else if (key === 'init' && value === 'glorot') settings.mapInitialization = 'glorot';
     else if (key === 'warmup' && value) settings.mapWarmupSteps = Number(value);
+    else if (key === 'entropy' && value) settings.mapEntropyWeight = Number(value);
     else if (key === 'bn' && value === '0') settings.backboneOptions = { widths, batchNorm: false };
     else if (token === 'raw') settings.standardizePixels = false;
     else {
       throw new Error(
-        `GSA_STUDY_SETTINGS: cannot read '${token}' in '${name}'. Use vanilla, a rule (${MAP_LEARNING_RATE_RULE_NAMES.join(', ')}), lr=X, lambda=X, init=glorot, warmup=STEPS, bn=0 or raw.`,
+        `GSA_STUDY_SETTINGS: cannot read '${token}' in '${name}'. Use vanilla, a rule (${MAP_LEARNING_RATE_RULE_NAMES.join(', ')}), lr=X, lambda=X, init=glorot, warmup=STEPS, entropy=X, bn=0 or raw.`,
       );
     }
   }
@@ -235,20 +237,11 @@ for (const caseName of caseNames) {
             .map((epoch) => round(epoch.mapDecision?.spread ?? Number.NaN, 3)),
         });
         if (study.mask) {
-          const values = result.map.values;
-          let inside = 0;
-          let insideAbove = 0;
-          let outsideBelow = 0;
-          study.mask.forEach((isInside, i) => {
-            if (isInside) {
-              inside += 1;
-              if (values[i]! > 0.9) insideAbove += 1;
-            } else if (values[i]! < 0.1) outsideBelow += 1;
-          });
+          const decision = regionDecision(result.map.values, study.mask);
           Object.assign(run, {
-            rocAuc: round(binaryRocAuc(values, study.mask), 3),
-            insideAbove: round(insideAbove / inside, 3),
-            outsideBelow: round(outsideBelow / (study.mask.length - inside), 3),
+            rocAuc: round(binaryRocAuc(result.map.values, study.mask), 3),
+            insideAbove: round(decision.regionAbove, 3),
+            outsideBelow: round(decision.restBelow, 3),
           });
         }
       }

@@ -39,17 +39,19 @@ describe('resolveRunConfig', () => {
     expect(() => resolveRunConfig({ data: 'x', mapLr: 0.1 })).toThrow(/'mapLearningRate'/);
   });
 
-  it("takes the map's settings of the map study: a rate or a rule, warm-up, initialisation, raw P", () => {
+  it("takes the map's settings of the map study: a rate or a rule, warm-up, decision term, initialisation, raw P", () => {
     const config = resolveRunConfig({
       data: 'x',
       mapLearningRate: 'backbone',
       mapWarmupSteps: 0,
+      mapEntropyWeight: 0,
       mapInitialization: 'glorot',
       standardizePixels: false,
     });
     expect(config).toMatchObject({
       mapLearningRate: 'backbone',
       mapWarmupSteps: 0,
+      mapEntropyWeight: 0,
       mapInitialization: 'glorot',
       standardizePixels: false,
     });
@@ -67,6 +69,9 @@ describe('resolveRunConfig', () => {
     expect(() =>
       resolveRunConfig({ data: 'x', attention: 'l1', mapLearningRate: 'inputFanIn' }),
     ).toThrow(/is a rule for the pixel CNN; --attention l1 has none/);
+    expect(() => resolveRunConfig({ data: 'x', attention: 'l1', mapEntropyWeight: 0.3 })).toThrow(
+      "mapEntropyWeight 0.3 is the pixel CNN's decision term; --attention l1 has none.",
+    );
   });
 
   it('validates an extended schema (the CLI adds its backend) with the same rules', () => {

@@ -45,6 +45,8 @@ export const RunConfigSchema = z
       .optional(),
     /** Linear warm-up of the pixel CNN's rates, in steps (0: none). Default: a third of phase 1. */
     mapWarmupSteps: z.number().int().min(0).optional(),
+    /** Weight of the map's entropy term in phase 1 (global attention; 0: the paper's loss). */
+    mapEntropyWeight: z.number().min(0).optional(),
     /** How the pixel CNN's weights start. */
     mapInitialization: z.enum(PIXEL_CNN_INITIALIZATIONS).default('pytorch'),
     batchSize: z.number().int().min(1).default(32),
@@ -130,6 +132,12 @@ export function resolveRunConfig<
     throw new UsageError(
       `mapLearningRate '${config.mapLearningRate}' is a rule for the pixel CNN; --attention ${config.attention} has none.`,
       config.attention === 'l1' ? 'Give the L1 map one rate, e.g. 0.01.' : 'Drop it.',
+    );
+  }
+  if (config.attention !== 'global' && config.mapEntropyWeight) {
+    throw new UsageError(
+      `mapEntropyWeight ${config.mapEntropyWeight} is the pixel CNN's decision term; --attention ${config.attention} has none.`,
+      'Drop it, or train --attention global.',
     );
   }
   if (cutoffEpoch > config.epochs) {

@@ -1,4 +1,9 @@
-import { mapStatistics, type AttentionMode, type MapStatistics } from '@gsa/attention';
+import {
+  mapStatistics,
+  type AttentionMode,
+  type MapStatistics,
+  type RegionDecision,
+} from '@gsa/attention';
 import type { PixelRepresentation } from '@gsa/data';
 import type { TwoPhaseResult } from '@gsa/trainer';
 import type { ModelScore } from './score.js';
@@ -42,6 +47,8 @@ export interface RunSummary extends RunMeasurements {
   gsaVersion: string;
   /** ROC-AUC of the map against the true evidence region, when one is known. */
   mapRocAuc?: number;
+  /** Where the true region is known: the fraction of it above 0.9 and of the rest below 0.1. */
+  mapRegionDecision?: RegionDecision;
   /** Does one map fit: the structure check of the training images (as trained on: after `align`). */
   structure?: StructureSummary;
   /** With `align`: the same check before the images were aligned. */

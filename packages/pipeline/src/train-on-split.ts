@@ -45,6 +45,7 @@ export type TrainingSettings = Pick<
   | 'batchSize'
   | 'seed'
   | 'mapWarmupSteps'
+  | 'mapEntropyWeight'
   | 'mapInitialization'
   | 'pixelRank'
   | 'standardizePixels'
@@ -179,6 +180,9 @@ export async function trainOnSplit(
               ...(settings.mapWarmupSteps === undefined
                 ? {}
                 : { warmupSteps: settings.mapWarmupSteps }),
+              ...(settings.mapEntropyWeight === undefined
+                ? {}
+                : { entropyWeight: settings.mapEntropyWeight }),
             };
     if (attention.mode !== 'none') {
       const layer = attention.layer;

@@ -6,6 +6,7 @@ import {
   applySpatialMap,
   attentionPenalty,
   describeMapStatistics,
+  entropyPenalty,
   mapStatistics,
   type MapStatistics,
 } from '@gsa/attention';
@@ -13,7 +14,7 @@ import { epochOrder } from '@gsa/data';
 import type { PyTorchAdam } from './adam.js';
 import type { CallbackList } from './callback-list.js';
 import { evaluate } from './evaluation.js';
-import type { MapSource } from './map-source.js';
+import { entropyWeightAt, type MapSource } from './map-source.js';
 import type { TrainingState } from './training-state.js';
 import { TrainingDivergedError, type ValidatedOptions } from './two-phase-options.js';
 import type { EpochMetrics } from './types.js';
@@ -81,7 +82,16 @@ export async function trainStep(
         tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(batch.targets, 1)), 'float32'),
       ) as tf.Scalar,
     );
-    return phase === 1 ? (tf.add(ce, attentionPenalty(map!, mapSource!.lambda)) as tf.Scalar) : ce;
+    if (phase === 2) return ce;
+    const penalised = tf.add(ce, attentionPenalty(map!, mapSource!.lambda)) as tf.Scalar;
+    const entropyWeight = entropyWeightAt(
+      mapSource!.entropyWeight,
+      optimizer.step + 1,
+      context.settings.cutoffEpoch * context.stepsPerEpoch,
+    );
+    return entropyWeight > 0
+      ? (tf.add(penalised, entropyPenalty(map!, entropyWeight)) as tf.Scalar)
+      : penalised;
   }, trainable);
   const [lossValue, crossEntropyValue, hitCount] = await Promise.all([
     loss.data(),

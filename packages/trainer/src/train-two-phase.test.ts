@@ -4,11 +4,19 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GlobalSpatialAttention, mapStatistics } from '@gsa/attention';
+import {
+  GlobalSpatialAttention,
+  applySpatialMap,
+  attentionPenalty,
+  entropyPenalty,
+  mapStatistics,
+} from '@gsa/attention';
 import { describeWithBackends } from '@gsa/backends/testing';
 import { fileCheckpointStore } from './checkpoint.js';
 import { settleBatchNormStatistics } from './settle-batch-norm.js';
+import { entropyWeightAt } from './map-source.js';
 import {
+  DEFAULT_MAP_ENTROPY_WEIGHT,
   mapWarmupSteps,
   trainTwoPhase,
   TrainingDivergedError,
@@ -306,6 +314,70 @@ describe('trainTwoPhase on cpu', () => {
     expect(await firstStepMove(0)).toBeCloseTo(0.01, 6);
     await expect(firstStepMove(2.5)).rejects.toThrow(
       'warmupSteps must be a whole number >= 0, got 2.5',
+    );
+  });
+
+  it("adds the decision term to phase 1's loss, ramped in quadratically; 0 trains the paper's loss", async () => {
+    expect(DEFAULT_MAP_ENTROPY_WEIGHT).toBe(0.3);
+    expect(entropyWeightAt(0.3, 0, 10)).toBe(0);
+    expect(entropyWeightAt(0.3, 5, 10)).toBeCloseTo(0.075, 10);
+    expect(entropyWeightAt(0.3, 10, 10)).toBeCloseTo(0.3, 10);
+    expect(entropyWeightAt(0.3, 25, 10)).toBeCloseTo(0.3, 10);
+    // The first step's loss, against its parts computed by hand from the initial
+    // weights. One step per epoch and E = 2: the step is half of phase 1 (weight / 4).
+    const firstStep = async (entropyWeight?: number) => {
+      const data = tinyData(16, 2);
+      const setup = attentionSetup('global', data, 3);
+      if (setup.mode !== 'global') throw new Error('unreachable');
+      const backbone = tinyBackbone(5);
+      const parts = tf.tidy(() => {
+        const map = setup.layer.apply(setup.pixelRepresentation) as tf.Tensor4D;
+        const logits = backbone.apply(applySpatialMap(data.images, map), {
+          training: true,
+        }) as tf.Tensor2D;
+        const targets = tf.oneHot(tf.tensor1d(data.labels, 'int32'), 2);
+        return [
+          tf.losses.softmaxCrossEntropy(targets, logits),
+          attentionPenalty(map, setup.lambda),
+          entropyPenalty(map, 1),
+        ].map((part) => part.dataSync()[0]!);
+      });
+      let loss = Number.NaN;
+      const controller = new AbortController();
+      await trainTwoPhase({
+        backbone,
+        numClasses: 2,
+        train: data,
+        attention: { ...setup, ...(entropyWeight === undefined ? {} : { entropyWeight }) },
+        epochs: 3,
+        cutoffEpoch: 2,
+        batchSize: 16,
+        learningRate: 0.01,
+        seed: 1,
+        signal: controller.signal,
+        callbacks: [
+          {
+            onStepEnd: (step) => {
+              loss = step.loss;
+              controller.abort();
+            },
+          },
+        ],
+      });
+      backbone.dispose();
+      disposeSetup(setup);
+      data.images.dispose();
+      return { loss, parts: parts as [number, number, number] };
+    };
+    const paper = await firstStep(0);
+    const [crossEntropy, l1, entropy] = paper.parts;
+    expect(entropy).toBeGreaterThan(0.1);
+    expect(paper.loss).toBeCloseTo(crossEntropy + l1, 5);
+    const decided = await firstStep();
+    expect(decided.loss).toBeCloseTo(crossEntropy + l1 + (0.3 / 4) * entropy, 5);
+    expect((await firstStep(1)).loss).toBeCloseTo(crossEntropy + l1 + entropy / 4, 5);
+    await expect(firstStep(-1)).rejects.toThrow(
+      "The map's entropy weight must be a non-negative number, got -1.",
     );
   });
 

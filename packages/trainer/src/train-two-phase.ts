@@ -17,7 +17,7 @@ export {
   type TwoPhaseOptions,
   type TwoPhaseResult,
 } from './two-phase-options.js';
-export { mapWarmupSteps } from './map-source.js';
+export { DEFAULT_MAP_ENTROPY_WEIGHT, mapWarmupSteps } from './map-source.js';
 
 /** The backbone's trainable weights, grouped by learning rate (layers named in `rates` get theirs). */
 function backboneParameterGroups(
@@ -96,6 +96,8 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
       : {}),
     weightDecay: settings.weightDecay,
     lambda: mapSource?.lambda ?? 0,
+    // Absent when unused, so checkpoints of runs from before the option still resume.
+    ...(mapSource?.entropyWeight ? { entropyWeight: mapSource.entropyWeight } : {}),
     mapLearningRates: mapGroups.map((group) => group.learningRate ?? settings.learningRate),
     mapWarmupSteps: Math.max(0, ...mapGroups.map((group) => group.warmupSteps ?? 0)),
     images: train.images.shape,

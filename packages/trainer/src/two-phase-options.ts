@@ -37,6 +37,14 @@ export type AttentionSetup =
        * fit before the map commits to a region; 0 turns it off.
        */
       warmupSteps?: number;
+      /**
+       * Weight of the decision term in phase 1's loss (`entropyPenalty` of
+       * @gsa/attention, the map's binary entropy, its two sides of 0.5
+       * weighed alike), ramped from 0 over phase 1: it pays every pixel for
+       * deciding, towards 0 or 1. Not in the paper; 0 is the paper's loss.
+       * Default `DEFAULT_MAP_ENTROPY_WEIGHT` (0.3), from the README's map study.
+       */
+      entropyWeight?: number;
     }
   | {
       mode: 'l1';
@@ -220,6 +228,15 @@ export function validate(options: TwoPhaseOptions): ValidatedOptions {
   }
   if (attention.mode !== 'none' && (!Number.isFinite(attention.lambda) || attention.lambda < 0)) {
     throw new RangeError(`lambda must be a non-negative number, got ${attention.lambda}.`);
+  }
+  if (
+    attention.mode === 'global' &&
+    attention.entropyWeight !== undefined &&
+    !(Number.isFinite(attention.entropyWeight) && attention.entropyWeight >= 0)
+  ) {
+    throw new RangeError(
+      `The map's entropy weight must be a non-negative number, got ${attention.entropyWeight}.`,
+    );
   }
   return {
     ...options,

@@ -55,6 +55,12 @@ export async function writeRunArtifacts(
       ...(run.summary.mapRocAuc !== undefined
         ? { 'map ROC-AUC vs true region': run.summary.mapRocAuc }
         : {}),
+      ...(run.summary.mapRegionDecision
+        ? {
+            'true region above 0.9': run.summary.mapRegionDecision.regionAbove,
+            'rest below 0.1': run.summary.mapRegionDecision.restBelow,
+          }
+        : {}),
       ...(run.summary.map ? { 'map spread (p95 - p5)': run.summary.map.spread } : {}),
     },
     classNames: run.classNames,

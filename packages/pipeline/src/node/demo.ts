@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import type { MapStatistics } from '@gsa/attention';
+import type { MapStatistics, RegionDecision } from '@gsa/attention';
 import { writeSyntheticDataset } from '@gsa/data/node';
 import type { EpochMetrics } from '@gsa/trainer';
 import { decodePng } from '@gsa/viz/node';
@@ -31,6 +31,8 @@ export interface DemoRun {
   lastEpochsAccuracy: number;
   /** The map's ROC-AUC against the true evidence region (global attention). */
   auc?: number;
+  /** The fraction of the true region above 0.9 and of the rest below 0.1 (global attention). */
+  regionDecision?: RegionDecision;
   map?: MapStatistics;
   directory: string;
 }
@@ -106,6 +108,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       accuracy: run.summary.testAccuracy,
       lastEpochsAccuracy: meanOfLastEpochs(run.result.history, lastEpochs),
       ...(run.summary.mapRocAuc !== undefined ? { auc: run.summary.mapRocAuc } : {}),
+      ...(run.summary.mapRegionDecision ? { regionDecision: run.summary.mapRegionDecision } : {}),
       ...(run.summary.map ? { map: run.summary.map } : {}),
       directory: config.out,
     };

@@ -46,6 +46,7 @@ export const GridSchema = z
       z.union([z.number().positive(), z.enum(MAP_LEARNING_RATE_RULE_NAMES)]),
     ).optional(),
     mapWarmupSteps: one(z.number().int().min(0)).optional(),
+    mapEntropyWeight: one(z.number().min(0)).optional(),
     mapInitialization: one(z.enum(PIXEL_CNN_INITIALIZATIONS)).optional(),
     standardizePixels: one(z.boolean()).optional(),
     align: one(z.enum(ALIGN_METHODS)).optional(),
@@ -91,8 +92,9 @@ export interface CellConfig {
   weightDecay: number;
   learningRate: number;
   mapLearningRate?: number | MapLearningRateRuleName;
-  /** The next three only where they differ from the default, so cell keys of older grids stay. */
+  /** The next four only where they differ from the default, so cell keys of older grids stay. */
   mapWarmupSteps?: number;
+  mapEntropyWeight?: number;
   mapInitialization?: PixelCnnInitialization;
   standardizePixels?: boolean;
   /** 'translate' where the cell aligns its images (absent: none). */
@@ -123,6 +125,7 @@ export const HYPERPARAMETERS = [
   'learningRate',
   'mapLearningRate',
   'mapWarmupSteps',
+  'mapEntropyWeight',
   'mapInitialization',
   'standardizePixels',
   'align',
@@ -283,6 +286,9 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
     ...(config.attention === 'global'
       ? {
           ...(config.mapWarmupSteps === undefined ? {} : { mapWarmupSteps: config.mapWarmupSteps }),
+          ...(config.mapEntropyWeight === undefined
+            ? {}
+            : { mapEntropyWeight: config.mapEntropyWeight }),
           ...(config.mapInitialization === 'pytorch'
             ? {}
             : { mapInitialization: config.mapInitialization }),
