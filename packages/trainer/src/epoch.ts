@@ -149,8 +149,15 @@ export async function runEpoch(
 
   const mapForEpoch =
     state.frozenMap ?? (mapSource ? tf.tidy(() => mapSource.computeMap()) : undefined);
-  if (settings.evaluation)
-    await context.settle(mapForEpoch, evaluationSettleImages(settings, count));
+  if (settings.evaluation) {
+    // The last epoch settles as the returned model is settled, so that its
+    // evaluation is that model's accuracy (what `gsa train` reports).
+    const images =
+      epoch === settings.epochs
+        ? settings.preciseBatchNormImages
+        : evaluationSettleImages(settings, count);
+    await context.settle(mapForEpoch, images);
+  }
   const evaluation = settings.evaluation
     ? await evaluate(
         context.backbone,
@@ -187,8 +194,8 @@ export async function runEpoch(
  * How many training images settle batch norm before an epoch's evaluation: a
  * quarter of the set (at least one batch, at most preciseBatchNormImages),
  * spread evenly over it. A forward pass costs about a third of a training
- * step, so this keeps evaluation near a tenth of the epoch; the model
- * trainTwoPhase returns is settled on up to preciseBatchNormImages.
+ * step, so this keeps evaluation near a tenth of the epoch. The last epoch,
+ * and the model trainTwoPhase returns, settle on up to preciseBatchNormImages.
  */
 function evaluationSettleImages(settings: ValidatedOptions, count: number): number {
   const quarter = Math.max(settings.batchSize, Math.ceil(count / 4));
