@@ -69,7 +69,10 @@ describe('trainTwoPhase on synthetic structured data (wasm)', () => {
       pixelRepresentation: representation.pixels,
       lambda: 0.01,
     });
-    const lastAccuracy = (history: typeof vanilla.history) => history.at(-1)!.evaluation!.accuracy;
+    // The demo's measure: the mean test accuracy of the last 5 epochs (one run's last
+    // epoch alone moves by a test image, 2 points of 48, with batch-norm settling).
+    const lastAccuracy = (history: typeof vanilla.history) =>
+      history.slice(-5).reduce((sum, epoch) => sum + epoch.evaluation!.accuracy, 0) / 5;
     const auc = binaryRocAuc(
       global.map!.values,
       Array.from(set.mask, (value) => value > 0.5),
@@ -97,6 +100,9 @@ describe('trainTwoPhase on synthetic structured data (wasm)', () => {
     // The paper's "decision boundary": most of the region above 0.9, most of the rest below 0.1.
     expect(regionAbove).toBeGreaterThan(0.5);
     expect(restBelow).toBeGreaterThan(0.5);
+    console.log(
+      `test accuracy, mean of the last 5 epochs: global ${lastAccuracy(global.history).toFixed(3)}, vanilla ${lastAccuracy(vanilla.history).toFixed(3)}`,
+    );
     expect(lastAccuracy(global.history)).toBeGreaterThanOrEqual(lastAccuracy(vanilla.history));
     tf.dispose([train.images, test.images, representation.pixels, set.images as tf.Tensor]);
   }, 600_000);
