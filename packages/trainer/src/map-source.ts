@@ -28,8 +28,9 @@ export function mapWarmupSteps(cutoffEpoch: number, stepsPerEpoch: number): numb
 
 /**
  * The decision term's default weight (`attention.entropyWeight`): the map
- * study's choice, the smallest weight of those measured that drove most of the
- * true region above 0.9 and most of the rest below 0.1 in every seed.
+ * study's choice, the smallest weight of those measured (0.15, 0.3, 0.6) that
+ * drove most of the true region above 0.9 and most of the rest below 0.1 in
+ * every seed at N = 400, grey and RGB; 0.6 cost accuracy and ranking.
  */
 export const DEFAULT_MAP_ENTROPY_WEIGHT = 0.3;
 

@@ -62,10 +62,11 @@ export function maxPoolBackprop(
 }
 
 /**
- * The 2x2, stride 2 case with every window inside the image (every VGG-style and smallcnn pool): the
- * windows do not overlap, so each gradient is written once, and the channel
- * loop runs innermost over contiguous memory (about 1.7x the general loop).
- * Ties go to the first maximum in row-major window order, as above.
+ * The 2x2, stride 2 case with every window inside the image (every VGG-style
+ * and smallcnn pool): the windows do not overlap, so each gradient is written
+ * once, and the channel loop runs innermost over contiguous memory (about 1.7x
+ * the general loop). Ties go to the first maximum in row-major window order,
+ * as above.
  */
 function halvingBackprop(
   x: Float32Array,
