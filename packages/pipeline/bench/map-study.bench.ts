@@ -187,8 +187,8 @@ interface Run {
   max?: number;
   rocAuc?: number;
   /** Region pixels above 0.9 and the rest below 0.1, where the region is known. */
-  insideAbove?: number;
-  outsideBelow?: number;
+  regionAbove?: number;
+  restBelow?: number;
   spreadByEpoch?: number[];
   seconds: number;
 }
@@ -240,8 +240,8 @@ for (const caseName of caseNames) {
           const decision = regionDecision(result.map.values, study.mask);
           Object.assign(run, {
             rocAuc: round(binaryRocAuc(result.map.values, study.mask), 3),
-            insideAbove: round(decision.regionAbove, 3),
-            outsideBelow: round(decision.restBelow, 3),
+            regionAbove: round(decision.regionAbove, 3),
+            restBelow: round(decision.restBelow, 3),
           });
         }
       }
@@ -271,8 +271,8 @@ const rows = caseNames.flatMap((caseName) =>
       '< 0.1': format(pick('fractionBelow')),
       '> 0.9': format(pick('fractionAbove')),
       'ROC-AUC': format(pick('rocAuc'), 3),
-      'in > 0.9': format(pick('insideAbove')),
-      'out < 0.1': format(pick('outsideBelow')),
+      'region > 0.9': format(pick('regionAbove')),
+      'rest < 0.1': format(pick('restBelow')),
     };
   }),
 );

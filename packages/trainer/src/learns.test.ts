@@ -82,10 +82,10 @@ describe('trainTwoPhase on synthetic structured data (wasm)', () => {
     const inside = Array.from(set.mask, (value) => value > 0.5);
     const decision = mapStatistics(global.map!.values);
     const initial = mapStatistics(global.initialMap!.values);
-    const side = (keep: boolean) =>
-      Array.from(global.map!.values).filter((_, i) => inside[i] === keep);
-    const meanOf = (keep: boolean) =>
-      side(keep).reduce((sum, value) => sum + value, 0) / side(keep).length;
+    const meanOf = (keep: boolean) => {
+      const side = Array.from(global.map!.values).filter((_, i) => inside[i] === keep);
+      return side.reduce((sum, value) => sum + value, 0) / side.length;
+    };
     const { regionAbove, restBelow } = regionDecision(global.map!.values, inside);
     console.log(
       `learned map: ${describeMapStatistics(decision)}; inside ${meanOf(true).toFixed(3)} ` +

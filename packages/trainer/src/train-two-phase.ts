@@ -137,10 +137,17 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     stop: (reason: string) => void (stopReason ??= reason),
     map: () => (state.latestMap ? { height, width, values: state.latestMap.slice() } : undefined),
   };
+  // What the statistics were last settled for: the same weights (optimiser step)
+  // and images give the same statistics, so the last epoch's settle serves the
+  // returned model too.
+  let settledFor: { step: number; images: number } | undefined;
   /** Precise batch norm for the current weights on up to `images` training images. */
   const settle = async (map: tf.Tensor4D | undefined, images: number): Promise<void> => {
-    if (images === 0) return;
-    await settleStatistics(backbone, train.images, map, images, settings.batchSize);
+    const used = Math.min(images, count);
+    if (used === 0) return;
+    if (settledFor?.step === optimizer.step && settledFor.images === used) return;
+    await settleStatistics(backbone, train.images, map, used, settings.batchSize);
+    settledFor = { step: optimizer.step, images: used };
   };
   const context: EpochContext = {
     settings,
