@@ -1,4 +1,4 @@
-// `GSA_BENCH=pytorch pnpm bench`: gsa (wasm) against PyTorch on the same CPU,
+// `GSA_BENCH=pytorch pnpm bench`: gsa against PyTorch on the same machine,
 // in one run, side by side: milliseconds per training step (forward,
 // backward, Adam; batch norm in training mode) of the same layers on the same
 // batch, gsa on 2 and 1 wasm threads, PyTorch on 2 and 1 threads, and the
@@ -9,11 +9,20 @@
 //
 //   vgg-style   @gsa/backends' VggStyleNet: conv 3x3 + ReLU + 2x2 max pool, 32-64-128-128, linear
 //   smallcnn    conv 3x3 + batch norm + ReLU blocks 32-64-128-128, global average pooling, linear
-//   resnet18    torchvision's ResNet-18
-// each at 64x64x3, batch 32, 3 classes.
+//   resnet18, vgg16, resnet152, ...  gsa's backbone of that name and torchvision's
+// each on SIZE x SIZE x 3 images, a batch of BATCH, 3 classes; and two single
+// kernels, timed forward only, that bound what any training kernel can reach:
+//   conv        one 3x3 convolution, [BATCH, SIZE, SIZE, 64] -> 64 channels, 'same'
+//   matmul      one [1024, 1024] x [1024, 1024] matrix product
 //
 //   GSA_BENCH_CASES=vgg-style,smallcnn,resnet18   GSA_BENCH_STEPS=5 (after a warm-up step)
+//   GSA_BENCH_SIZE=64  GSA_BENCH_BATCH=32
+//   GSA_BENCH_BACKEND=wasm   gsa's backend; any other (webgpu on a GPU machine) runs once,
+//                            with PyTorch on CUDA where torch.cuda.is_available()
 //   GSA_BENCH_OUT=bench-results/pytorch.json
+//
+// The GPU table of the backends README: GSA_BENCH_BACKEND=webgpu GSA_BENCH_SIZE=224
+// GSA_BENCH_CASES=vgg16,resnet152 (batch 32).
 import '@tensorflow/tfjs-layers'; // registers the gradients in Node
 import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
@@ -31,11 +40,14 @@ import {
   runInChildren,
   writeBenchReport,
 } from '@gsa/tooling/bench';
-import { createBackbone } from '../src/index.js';
+import { createBackbone, type BackboneName } from '../src/index.js';
 import { trainingStep } from './training-step.js';
 
-const SIZE = 64;
-const BATCH = 32;
+const SIZE = numberFromEnv('GSA_BENCH_SIZE', 64);
+const BATCH = numberFromEnv('GSA_BENCH_BATCH', 32);
+const BACKEND = (process.env.GSA_BENCH_BACKEND ?? 'wasm') as Parameters<typeof useBackend>[0];
+/** wasm runs on 2 and 1 threads (PyTorch too); another backend once (PyTorch on its best device). */
+const THREADS = BACKEND === 'wasm' ? [2, 1] : [0];
 const CLASSES = 3;
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -49,16 +61,44 @@ interface Timing {
 /** Milliseconds per training step of one case on gsa, for the run `case:threads`. */
 async function child(run: string): Promise<Timing> {
   const [name, threadText] = run.split(':') as [string, string];
-  const info = await useBackend('wasm', { threads: Number(threadText) });
+  const info = await useBackend(BACKEND, BACKEND === 'wasm' ? { threads: Number(threadText) } : {});
   const steps = numberFromEnv('GSA_BENCH_STEPS', 5);
   const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);
   const optimizer = tf.train.adam(1e-3);
   let step: () => Promise<void>;
-  if (name === 'vgg-style') {
+  if (name === 'conv' || name === 'matmul') {
+    const [input, filter] =
+      name === 'conv'
+        ? [
+            tf.randomNormal([BATCH, SIZE, SIZE, 64], 0, 1, 'float32', 1),
+            tf.randomNormal([3, 3, 64, 64], 0, 0.1, 'float32', 2),
+          ]
+        : [
+            tf.randomNormal([1024, 1024], 0, 1, 'float32', 1),
+            tf.randomNormal([1024, 1024], 0, 1, 'float32', 2),
+          ];
+    // wasm and cpu run a kernel when it is called; a GPU backend is waited for with one value.
+    step = async () => {
+      const output =
+        name === 'conv'
+          ? tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same')
+          : tf.matMul(input as tf.Tensor2D, filter as tf.Tensor2D);
+      if (BACKEND !== 'wasm' && BACKEND !== 'cpu') {
+        const first = tf.slice(
+          output,
+          new Array(output.rank).fill(0),
+          new Array(output.rank).fill(1),
+        );
+        await first.data();
+        first.dispose();
+      }
+      output.dispose();
+    };
+  } else if (name === 'vgg-style') {
     const net = new VggStyleNet({ inputSize: SIZE, classes: CLASSES, seed: 1 });
     step = async () => void (await net.trainStep(optimizer, images, labels));
   } else {
-    const model = createBackbone(name as 'smallcnn' | 'resnet18', {
+    const model = createBackbone(name as BackboneName, {
       inputShape: [SIZE, SIZE, 3],
       numClasses: CLASSES,
       seed: 1,
@@ -95,15 +135,33 @@ function torchStep(python: string, name: string, threads: number): Timing {
   const steps = String(numberFromEnv('GSA_BENCH_STEPS', 5));
   const outcome = spawnSync(
     python,
-    [join(here, 'pytorch_steps.py'), name, String(SIZE), String(BATCH), String(threads), steps],
+    [
+      join(here, 'pytorch_steps.py'),
+      name,
+      String(SIZE),
+      String(BATCH),
+      String(threads),
+      steps,
+      BACKEND === 'wasm' ? 'cpu' : 'best',
+    ],
     { encoding: 'utf8', timeout: 30 * 60_000 },
   );
   const line = outcome.stdout?.trim().split('\n').pop();
   if (outcome.status !== 0 || !line) {
     return { run, error: (outcome.stderr || String(outcome.error)).trim().split('\n').pop() };
   }
-  const result = JSON.parse(line) as { medianMs: number; torch: string };
-  return { run, medianMs: Math.round(result.medianMs), backend: `PyTorch ${result.torch}` };
+  const result = JSON.parse(line) as { medianMs: number; torch: string; device: string };
+  return {
+    run,
+    medianMs: Math.round(result.medianMs),
+    backend: `PyTorch ${result.torch} (${result.device})`,
+  };
+}
+
+/** The device PyTorch ran on, from its timings ('cpu' when none ran). */
+function torchDevice(timings: Timing[]): string {
+  const named = timings.find((timing) => timing.backend?.includes('('));
+  return named ? named.backend!.slice(named.backend!.indexOf('(') + 1, -1) : 'cpu';
 }
 
 function parent(): void {
@@ -113,15 +171,12 @@ function parent(): void {
   const results = cases.map((name) => {
     const gsa = runInChildren<Timing>({
       script: fileURLToPath(import.meta.url),
-      runs: [`${name}:2`, `${name}:1`],
+      runs: THREADS.map((threads) => `${name}:${threads}`),
       failed: (run, error) => ({ run, error }),
     });
-    const torch = python
-      ? [torchStep(python, name, 2), torchStep(python, name, 1)]
-      : [
-          { run: `${name}:2`, error: reason },
-          { run: `${name}:1`, error: reason },
-        ];
+    const torch = THREADS.map((threads) =>
+      python ? torchStep(python, name, threads) : { run: `${name}:${threads}`, error: reason },
+    );
     const ms = (timing: Timing) => timing.medianMs ?? Number.NaN;
     const ratio = (a: Timing, b: Timing) =>
       Number.isFinite(ms(a) / ms(b)) ? `${(ms(a) / ms(b)).toFixed(2)}x` : '-';
@@ -129,20 +184,26 @@ function parent(): void {
       timing.medianMs === undefined ? 'failed' : String(timing.medianMs);
     rows.push([
       name,
-      cell(gsa[0]!),
-      cell(torch[0]!),
-      ratio(gsa[0]!, torch[0]!),
-      cell(gsa[1]!),
-      cell(torch[1]!),
-      ratio(gsa[1]!, torch[1]!),
+      ...THREADS.flatMap((_, index) => [
+        cell(gsa[index]!),
+        cell(torch[index]!),
+        ratio(gsa[index]!, torch[index]!),
+      ]),
     ]);
     return { case: name, gsa, torch };
   });
+  const device = torchDevice(results.flatMap(({ torch }) => torch));
   console.log(
-    `\nms per training step, ${SIZE}x${SIZE}x3, batch ${BATCH}, Adam (median of ${numberFromEnv('GSA_BENCH_STEPS', 5)} after a warm-up), this machine, one run:`,
+    `\nms per training step (conv, matmul: per forward kernel), ${SIZE}x${SIZE}x3, batch ${BATCH}, Adam ` +
+      `(median of ${numberFromEnv('GSA_BENCH_STEPS', 5)} after a warm-up), gsa on ${BACKEND}, this machine, one run:`,
   );
   printTable(
-    ['case', 'gsa 2 thr', 'torch 2 thr', 'ratio', 'gsa 1 thr', 'torch 1 thr', 'ratio'],
+    [
+      'case',
+      ...(BACKEND === 'wasm'
+        ? ['gsa 2 thr', 'torch 2 thr', 'ratio', 'gsa 1 thr', 'torch 1 thr', 'ratio']
+        : [`gsa ${BACKEND}`, `torch ${device}`, 'ratio']),
+    ],
     rows,
   );
   if (reason) console.log(`PyTorch: ${reason}`);
@@ -155,6 +216,7 @@ function parent(): void {
     createdAt: new Date().toISOString(),
     size: SIZE,
     batch: BATCH,
+    backend: BACKEND,
     results,
   });
   console.log(`wrote ${path}`);

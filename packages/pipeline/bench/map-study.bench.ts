@@ -190,6 +190,7 @@ interface Run {
   regionAbove?: number;
   restBelow?: number;
   spreadByEpoch?: number[];
+  meanByEpoch?: number[];
   seconds: number;
 }
 
@@ -235,6 +236,9 @@ for (const caseName of caseNames) {
           spreadByEpoch: result.history
             .filter((epoch) => epoch.phase === 1)
             .map((epoch) => round(epoch.mapDecision?.spread ?? Number.NaN, 3)),
+          meanByEpoch: result.history
+            .filter((epoch) => epoch.phase === 1)
+            .map((epoch) => round(epoch.mapMean ?? Number.NaN, 3)),
         });
         if (study.mask) {
           const decision = regionDecision(result.map.values, study.mask);
