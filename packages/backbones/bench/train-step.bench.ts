@@ -41,6 +41,7 @@ import {
   runInChildren,
   writeBenchReport,
 } from '@gsa/tooling/bench';
+import { randomBatch } from '@gsa/backends/testing';
 import { countParameters, createBackbone } from '../src/index.js';
 
 interface RunResult {
@@ -111,14 +112,7 @@ async function child(run: string): Promise<RunResult> {
     numClasses: CLASSES,
     seed: 1,
   });
-  const images = tf.randomUniform([microBatch, size, size, 3], 0, 1, 'float32', 2);
-  const labels = tf.oneHot(
-    tf.tensor1d(
-      Array.from({ length: microBatch }, (_, index) => index % CLASSES),
-      'int32',
-    ),
-    CLASSES,
-  );
+  const { images, labels } = randomBatch(microBatch, size, CLASSES, 2);
   const map = tf.variable(tf.zeros([1, size, size, 1]), true, 'attention_map');
   const variables = [map, ...model.trainableWeights.map((weight) => weight.read() as tf.Variable)];
   const optimizer = tf.train.adam(1e-4);
