@@ -201,9 +201,6 @@ export interface SensitivityRecord {
   accuracyStd?: number;
   /** Groups lines within one panel, e.g. the backbone or data set. Default 'attention'. */
   series?: string;
-  /** How alike the maps behind this point are: mean pairwise Pearson r and top-10% IoU (data only, not drawn). */
-  mapPearson?: number;
-  mapTopOverlap?: number;
 }
 
 const parameterTitles: Record<SensitivityParameter, string> = {

@@ -58,6 +58,7 @@ export {
   type FailedCell,
   type FinishedCell,
   type Method,
+  type SensitivityPoint,
 } from './protocol/results.js';
 export {
   recordExperiment,

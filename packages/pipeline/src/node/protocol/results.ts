@@ -283,6 +283,14 @@ function describeSetting(setting: ChosenSetting['setting'], keys: readonly strin
   return entries.length === 0 ? '—' : entries.map(([k, v]) => `${k}=${String(v)}`).join(' ');
 }
 
+/** A point of the sensitivity plot, with how alike the maps behind it are (results.json only). */
+export interface SensitivityPoint extends SensitivityRecord {
+  /** Mean pairwise Pearson r of the maps behind the point. */
+  mapPearson?: number;
+  /** Mean pairwise overlap (IoU) of their top 10% pixels. */
+  mapTopOverlap?: number;
+}
+
 const SENSITIVITY: [keyof CellConfig, SensitivityRecord['parameter']][] = [
   ['channels', 'K'],
   ['lambda', 'lambda'],
@@ -294,9 +302,9 @@ const SENSITIVITY: [keyof CellConfig, SensitivityRecord['parameter']][] = [
  * of K, lambda and E that the grid varied, one line per dataset and backbone;
  * each point averages the cells with that value (the other settings and seeds pooled).
  */
-export function sensitivityRecords(cells: readonly FinishedCell[]): SensitivityRecord[] {
+export function sensitivityRecords(cells: readonly FinishedCell[]): SensitivityPoint[] {
   const global = cells.filter((cell) => cell.config.attention === 'global');
-  const records: SensitivityRecord[] = [];
+  const records: SensitivityPoint[] = [];
   for (const [key, parameter] of SENSITIVITY) {
     const values = [...new Set(global.map((cell) => cell.config[key]))].filter(
       (value): value is number => typeof value === 'number',
