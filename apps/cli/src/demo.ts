@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { describeMapStatistics } from '@gsa/attention';
+import { DECIDED_MARGIN, describeMapStatistics } from '@gsa/attention';
 import type { Output } from './output.js';
 
 /** `gsa demo`'s flags. */
@@ -44,8 +44,8 @@ export async function runDemoCommand(flags: DemoFlags, output: Output): Promise<
       ...(global.map ? [`  learned map: ${describeMapStatistics(global.map)}`] : []),
       ...(global.regionDecision
         ? [
-            `  against the true region: ${percent(global.regionDecision.regionAbove)} of it > 0.9, ` +
-              `${percent(global.regionDecision.restBelow)} of the rest < 0.1`,
+            `  against the true region: ${percent(global.regionDecision.regionAbove)} of it > ${1 - DECIDED_MARGIN}, ` +
+              `${percent(global.regionDecision.restBelow)} of the rest < ${DECIDED_MARGIN}`,
           ]
         : []),
       `  reports: ${join(vanilla.directory, 'report.html')}, ${join(global.directory, 'report.html')}`,

@@ -55,6 +55,8 @@ interface Timing {
   run: string;
   medianMs?: number;
   backend?: string;
+  /** Where PyTorch ran: 'cpu' or 'cuda'. */
+  device?: string;
   error?: string;
 }
 
@@ -63,8 +65,6 @@ async function child(run: string): Promise<Timing> {
   const [name, threadText] = run.split(':') as [string, string];
   const info = await useBackend(BACKEND, BACKEND === 'wasm' ? { threads: Number(threadText) } : {});
   const steps = numberFromEnv('GSA_BENCH_STEPS', 5);
-  const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);
-  const optimizer = tf.train.adam(1e-3);
   let step: () => Promise<void>;
   if (name === 'conv' || name === 'matmul') {
     const [input, filter] =
@@ -95,9 +95,13 @@ async function child(run: string): Promise<Timing> {
       output.dispose();
     };
   } else if (name === 'vgg-style') {
+    const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);
+    const optimizer = tf.train.adam(1e-3);
     const net = new VggStyleNet({ inputSize: SIZE, classes: CLASSES, seed: 1 });
     step = async () => void (await net.trainStep(optimizer, images, labels));
   } else {
+    const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);
+    const optimizer = tf.train.adam(1e-3);
     const model = createBackbone(name as BackboneName, {
       inputShape: [SIZE, SIZE, 3],
       numClasses: CLASSES,
@@ -155,13 +159,8 @@ function torchStep(python: string, name: string, threads: number): Timing {
     run,
     medianMs: Math.round(result.medianMs),
     backend: `PyTorch ${result.torch} (${result.device})`,
+    device: result.device,
   };
-}
-
-/** The device PyTorch ran on, from its timings ('cpu' when none ran). */
-function torchDevice(timings: Timing[]): string {
-  const named = timings.find((timing) => timing.backend?.includes('('));
-  return named ? named.backend!.slice(named.backend!.indexOf('(') + 1, -1) : 'cpu';
 }
 
 function parent(): void {
@@ -192,7 +191,8 @@ function parent(): void {
     ]);
     return { case: name, gsa, torch };
   });
-  const device = torchDevice(results.flatMap(({ torch }) => torch));
+  const device =
+    results.flatMap(({ torch }) => torch).find((timing) => timing.device)?.device ?? 'cpu';
   console.log(
     `\nms per training step (conv, matmul: per forward kernel), ${SIZE}x${SIZE}x3, batch ${BATCH}, Adam ` +
       `(median of ${numberFromEnv('GSA_BENCH_STEPS', 5)} after a warm-up), gsa on ${BACKEND}, this machine, one run:`,

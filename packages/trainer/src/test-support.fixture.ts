@@ -61,13 +61,21 @@ export function attentionSetup(
 ): AttentionSetup {
   if (mode === 'none') return { mode };
   if (mode === 'l1') return { mode, layer: new PixelWeightMap(), lambda: 0.01, learningRate: 0.01 };
+  return globalAttentionSetup(data, seed);
+}
+
+/** Global attention over `data`: its images as P, a seeded 4-channel pixel CNN, lambda 0.01. */
+export function globalAttentionSetup(
+  data: LabelledImages,
+  seed: number,
+): Extract<AttentionSetup, { mode: 'global' }> {
   const [count] = data.images.shape;
   const pixelRepresentation = tf.tidy(
     () =>
       tf.reshape(tf.transpose(data.images, [3, 1, 2, 0]), [1, SIZE, SIZE, count]) as tf.Tensor4D,
   );
   return {
-    mode,
+    mode: 'global',
     layer: new GlobalSpatialAttention({ channels: 4, seed }),
     pixelRepresentation,
     lambda: 0.01,

@@ -22,7 +22,12 @@ import {
   TrainingDivergedError,
   type AttentionSetup,
 } from './train-two-phase.js';
-import { attentionSetup, tinyBackbone, tinyData } from './test-support.fixture.js';
+import {
+  attentionSetup,
+  globalAttentionSetup,
+  tinyBackbone,
+  tinyData,
+} from './test-support.fixture.js';
 import type { EpochMetrics } from './types.js';
 
 const values = (variables: { read(): tf.Tensor }[]) =>
@@ -36,9 +41,8 @@ function disposeSetup(setup: AttentionSetup): void {
 describeWithBackends('trainTwoPhase', () => {
   it('runs phase 1 then phase 2: the pixel CNN trains, then never runs again, and the map stays fixed', async () => {
     const data = tinyData(24, 1);
-    const setup = attentionSetup('global', data, 3);
+    const setup = globalAttentionSetup(data, 3);
     const backbone = tinyBackbone(5);
-    if (setup.mode !== 'global') throw new Error('unreachable');
     const layer = setup.layer;
     const calls: number[] = [];
     let epoch = 0;
@@ -183,8 +187,7 @@ describe('trainTwoPhase on cpu', () => {
       rate?: number | 'uniformFanIn',
     ): Promise<{ map: number[]; backbone: number }> => {
       const data = tinyData(count, 2);
-      const setup = attentionSetup('global', data, 3);
-      if (setup.mode !== 'global') throw new Error('unreachable');
+      const setup = globalAttentionSetup(data, 3);
       const backbone = tinyBackbone(5);
       tf.tidy(() => void setup.layer.apply(setup.pixelRepresentation)); // builds its weights
       const before = [values(setup.layer.weights), values(backbone.trainableWeights)];
@@ -282,8 +285,7 @@ describe('trainTwoPhase on cpu', () => {
     // One step of a run whose phase 1 is 3 epochs of 4 steps: the map moves by rate x 1/4.
     const firstStepMove = async (warmupSteps?: number) => {
       const data = tinyData(16, 2);
-      const setup = attentionSetup('global', data, 3);
-      if (setup.mode !== 'global') throw new Error('unreachable');
+      const setup = globalAttentionSetup(data, 3);
       tf.tidy(() => void setup.layer.apply(setup.pixelRepresentation));
       const before = values(setup.layer.weights);
       const backbone = tinyBackbone(5);
@@ -327,8 +329,7 @@ describe('trainTwoPhase on cpu', () => {
     // weights. One step per epoch and E = 2: the step is half of phase 1 (weight / 4).
     const firstStep = async (entropyWeight?: number) => {
       const data = tinyData(16, 2);
-      const setup = attentionSetup('global', data, 3);
-      if (setup.mode !== 'global') throw new Error('unreachable');
+      const setup = globalAttentionSetup(data, 3);
       const backbone = tinyBackbone(5);
       const parts = tf.tidy(() => {
         const map = setup.layer.apply(setup.pixelRepresentation) as tf.Tensor4D;
@@ -465,8 +466,7 @@ describe('trainTwoPhase on cpu', () => {
 
   it('warns when phase 1 ends with the map still at its random start', async () => {
     const data = tinyData(16, 2);
-    const base = attentionSetup('global', data, 3);
-    if (base.mode !== 'global') throw new Error('unreachable');
+    const base = globalAttentionSetup(data, 3);
     // A P with large values: the random initial map already varies over the pixels.
     const setup = {
       ...base,
@@ -518,8 +518,7 @@ describe('trainTwoPhase on cpu', () => {
     // the same map at the start. Under the default rule (rate in 1/D for the
     // first kernel, once D > 32) each copy moves a third as far, so the maps stay equal.
     const data = tinyData(40, 2);
-    const grey = attentionSetup('global', data, 3);
-    if (grey.mode !== 'global') throw new Error('unreachable');
+    const grey = globalAttentionSetup(data, 3);
     const rgbPixels = tf.tidy(() => {
       const [, h, w, d] = grey.pixelRepresentation.shape;
       const tripled = tf.tile(

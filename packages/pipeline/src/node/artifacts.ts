@@ -1,5 +1,6 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DECIDED_MARGIN } from '@gsa/attention';
 import { preprocessImage } from '@gsa/data';
 import { decodeImage } from '@gsa/data/node';
 import type { ImageArray, ScalarMap } from '@gsa/viz';
@@ -57,8 +58,8 @@ export async function writeRunArtifacts(
         : {}),
       ...(run.summary.mapRegionDecision
         ? {
-            'true region above 0.9': run.summary.mapRegionDecision.regionAbove,
-            'rest below 0.1': run.summary.mapRegionDecision.restBelow,
+            [`true region above ${1 - DECIDED_MARGIN}`]: run.summary.mapRegionDecision.regionAbove,
+            [`rest below ${DECIDED_MARGIN}`]: run.summary.mapRegionDecision.restBelow,
           }
         : {}),
       ...(run.summary.map ? { 'map spread (p95 - p5)': run.summary.map.spread } : {}),
