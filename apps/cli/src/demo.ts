@@ -45,7 +45,8 @@ export async function runDemoCommand(flags: DemoFlags, output: Output): Promise<
       ...(global.regionDecision
         ? [
             `  against the true region: ${percent(global.regionDecision.regionAbove)} of it > ${1 - DECIDED_MARGIN}, ` +
-              `${percent(global.regionDecision.restBelow)} of the rest < ${DECIDED_MARGIN}`,
+              `${percent(global.regionDecision.restBelow)} of the rest < ${DECIDED_MARGIN}, ` +
+              `${percent(global.regionDecision.restAbove)} of the rest > ${1 - DECIDED_MARGIN}`,
           ]
         : []),
       `  reports: ${join(vanilla.directory, 'report.html')}, ${join(global.directory, 'report.html')}`,

@@ -36,12 +36,16 @@ describe('mapStatistics', () => {
 });
 
 describe('regionDecision', () => {
-  it('measures the region kept above 0.9 and the rest switched off below 0.1', () => {
+  it('measures the region kept above 0.9, the rest switched off below 0.1 and the rest let through above 0.9', () => {
     const values = [0.95, 0.99, 0.5, 0.05, 0.02, 0.3, 0.95, 0.08];
     const region = [true, true, true, false, false, false, false, false];
     const decision = regionDecision(values, region);
     expect(decision.regionAbove).toBeCloseTo(2 / 3, 10);
     expect(decision.restBelow).toBeCloseTo(3 / 5, 10);
+    expect(decision.restAbove).toBeCloseTo(1 / 5, 10);
+    expect(decision.decided).toBe(true);
+    expect(regionDecision([0.95, 0.4, 0.05, 0.05], [true, true, false, false]).decided).toBe(false);
+    expect(regionDecision([0.95, 0.95, 0.05, 0.5], [true, true, false, false]).decided).toBe(false);
   });
 
   it('refuses masks that do not fit the map', () => {

@@ -68,12 +68,20 @@ export interface RegionDecision {
   regionAbove: number;
   /** Fraction of the other pixels below 0.1. */
   restBelow: number;
+  /**
+   * Fraction of the other pixels above 0.9: rest the map lets through as if it
+   * were region (on the synthetic set, the zone its distractors fall in).
+   */
+  restAbove: number;
+  /** The paper's "decision boundary": most of the region above 0.9 and most of the rest below 0.1. */
+  decided: boolean;
 }
 
 /**
  * Where the true region is known (synthetic data), the fraction of its
  * pixels the map keeps (above 0.9) and of the rest it switches off (below
- * 0.1); a map "decides" when both are above one half.
+ * 0.1), and of the rest it lets through (above 0.9); a map `decided` when
+ * the first two are above one half.
  */
 export function regionDecision(
   values: ArrayLike<number>,
@@ -87,14 +95,23 @@ export function regionDecision(
   let inside = 0;
   let insideAbove = 0;
   let outsideBelow = 0;
+  let outsideAbove = 0;
   for (let i = 0; i < values.length; i++) {
     if (region[i]) {
       inside += 1;
       if (values[i]! > 1 - DECIDED_MARGIN) insideAbove += 1;
     } else if (values[i]! < DECIDED_MARGIN) outsideBelow += 1;
+    else if (values[i]! > 1 - DECIDED_MARGIN) outsideAbove += 1;
   }
   if (inside === 0 || inside === values.length) {
     throw new RangeError('regionDecision: the region mask must mark some pixels, not all.');
   }
-  return { regionAbove: insideAbove / inside, restBelow: outsideBelow / (values.length - inside) };
+  const outside = values.length - inside;
+  const [regionAbove, restBelow] = [insideAbove / inside, outsideBelow / outside];
+  return {
+    regionAbove,
+    restBelow,
+    restAbove: outsideAbove / outside,
+    decided: regionAbove > 0.5 && restBelow > 0.5,
+  };
 }

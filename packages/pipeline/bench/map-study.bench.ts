@@ -42,7 +42,7 @@ import {
   type ImageSet,
 } from '@gsa/data';
 import { loadImageFolder, loadMedMnist } from '@gsa/data/node';
-import { binaryRocAuc, mean, standardDeviation } from '@gsa/eval';
+import { binaryRocAuc, mean, pairedTTest, standardDeviation } from '@gsa/eval';
 import { MAP_LEARNING_RATE_RULE_NAMES, type MapLearningRateRuleName } from '@gsa/trainer';
 import {
   listFromEnv,
@@ -175,6 +175,9 @@ async function loadCase(name: string): Promise<StudyCase> {
   );
 }
 
+/** The paper's loss alone (no decision term), the study's reference for the default. */
+const PAPER_LOSS = 'inputFanIn+entropy=0';
+
 interface Run {
   case: string;
   setting: string;
@@ -188,9 +191,11 @@ interface Run {
   min?: number;
   max?: number;
   rocAuc?: number;
-  /** Region pixels above 0.9 and the rest below 0.1, where the region is known. */
+  /** Region pixels above 0.9, the rest below 0.1 and above 0.9, where the region is known. */
   regionAbove?: number;
   restBelow?: number;
+  restAbove?: number;
+  decided?: boolean;
   spreadByEpoch?: number[];
   meanByEpoch?: number[];
   seconds: number;
@@ -252,6 +257,8 @@ for (const caseName of caseNames) {
             rocAuc: round(binaryRocAuc(result.map.values, study.mask), 3),
             regionAbove: round(decision.regionAbove, 3),
             restBelow: round(decision.restBelow, 3),
+            restAbove: round(decision.restAbove, 3),
+            decided: decision.decided,
           });
         }
       }
@@ -284,6 +291,10 @@ const rows = caseNames.flatMap((caseName) =>
       'ROC-AUC': format(pick('rocAuc'), 3),
       'region > 0.9': format(pick('regionAbove')),
       'rest < 0.1': format(pick('restBelow')),
+      'rest > 0.9': format(pick('restAbove')),
+      decided: mine.some((run) => run.regionAbove !== undefined)
+        ? `${mine.filter((run) => run.decided).length}/${mine.length}`
+        : '-',
     };
   }),
 );
@@ -291,6 +302,48 @@ printTable(
   Object.keys(rows[0]!),
   rows.map((row) => Object.values(row)),
 );
+
+// Each setting against vanilla and the paper's loss on the same seeds: the
+// mean paired difference of the last-5 accuracy and its paired t-test (seeds
+// share splits and initialisations, so pairing removes most of the noise).
+const baselines = ['vanilla', PAPER_LOSS].filter((name) => settingNames.includes(name));
+const comparisons = caseNames.flatMap((caseName) =>
+  settingNames.flatMap((setting) =>
+    baselines.flatMap((baseline) => {
+      if (setting === baseline) return [];
+      const mine = runs.filter((run) => run.case === caseName && run.setting === setting);
+      const pairs = mine.flatMap((run) => {
+        const other = runs.find(
+          (candidate) =>
+            candidate.case === caseName &&
+            candidate.setting === baseline &&
+            candidate.seed === run.seed,
+        );
+        return other ? [[run.lastFiveAccuracy, other.lastFiveAccuracy] as const] : [];
+      });
+      if (pairs.length < 2) return [];
+      const test = pairedTTest(
+        pairs.map(([a]) => a),
+        pairs.map(([, b]) => b),
+      );
+      return [
+        {
+          case: caseName,
+          setting,
+          against: baseline,
+          pairs: String(pairs.length),
+          'last 5, difference': `${test.meanDifference >= 0 ? '+' : ''}${test.meanDifference.toFixed(3)}`,
+          p: Number.isNaN(test.pValue) ? '-' : test.pValue.toFixed(3),
+        },
+      ];
+    }),
+  ),
+);
+if (comparisons.length > 0)
+  printTable(
+    Object.keys(comparisons[0]!),
+    comparisons.map((row) => Object.values(row)),
+  );
 const path = writeBenchReport(benchDirectory, 'map-study.json', {
   benchmark: 'map-study',
   date: new Date().toISOString(),
@@ -306,6 +359,7 @@ const path = writeBenchReport(benchDirectory, 'map-study.json', {
     seeds,
   },
   rows,
+  comparisons,
   runs,
 });
 progress(`wrote ${path}`);

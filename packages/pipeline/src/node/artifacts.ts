@@ -60,6 +60,7 @@ export async function writeRunArtifacts(
         ? {
             [`true region above ${1 - DECIDED_MARGIN}`]: run.summary.mapRegionDecision.regionAbove,
             [`rest below ${DECIDED_MARGIN}`]: run.summary.mapRegionDecision.restBelow,
+            [`rest above ${1 - DECIDED_MARGIN}`]: run.summary.mapRegionDecision.restAbove,
           }
         : {}),
       ...(run.summary.map ? { 'map spread (p95 - p5)': run.summary.map.spread } : {}),
