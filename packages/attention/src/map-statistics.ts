@@ -70,7 +70,7 @@ export interface RegionDecision {
   restBelow: number;
   /**
    * Fraction of the other pixels above 0.9: rest the map lets through as if it
-   * were region (on the synthetic set, the zone its distractors fall in).
+   * were region (on the synthetic set, most often a ring around the region).
    */
   restAbove: number;
   /** The paper's "decision boundary": most of the region above 0.9 and most of the rest below 0.1. */

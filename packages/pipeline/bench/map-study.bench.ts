@@ -6,8 +6,11 @@
 // path of `gsa train`) on wasm. Per run: the map's spread (95th - 5th
 // percentile), fractions of pixels < 0.1 and > 0.9 and range at the end of
 // phase 1 (the map is frozen from then on, so it is also the final map),
-// ROC-AUC against the true region where one is known, and test accuracy
-// (batch norm settled): the last epoch's, and the mean of the last 5.
+// ROC-AUC against the true region where one is known, with the region above
+// 0.9, the rest below and above 0.9 and whether the map decided, and test
+// accuracy (batch norm settled): the last epoch's, and the mean of the last 5.
+// A second table pairs each setting with vanilla and the paper's loss seed by
+// seed (paired t-test of the last-5 accuracy).
 //
 //   GSA_STUDY_CASES   comma-separated, default synthetic-32-400:
 //                       synthetic-SIZE-N[-rgb]  the synthetic structured set (N training
