@@ -60,56 +60,60 @@ interface Timing {
   error?: string;
 }
 
+/** One forward kernel, conv or matmul, that ends when its output exists. */
+function kernelStep(name: 'conv' | 'matmul'): () => Promise<void> {
+  const [input, filter] =
+    name === 'conv'
+      ? [
+          tf.randomNormal([BATCH, SIZE, SIZE, 64], 0, 1, 'float32', 1),
+          tf.randomNormal([3, 3, 64, 64], 0, 0.1, 'float32', 2),
+        ]
+      : [
+          tf.randomNormal([1024, 1024], 0, 1, 'float32', 1),
+          tf.randomNormal([1024, 1024], 0, 1, 'float32', 2),
+        ];
+  // wasm and cpu run a kernel when it is called; a GPU backend is waited for with one value.
+  return async () => {
+    const output =
+      name === 'conv'
+        ? tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same')
+        : tf.matMul(input as tf.Tensor2D, filter as tf.Tensor2D);
+    if (BACKEND !== 'wasm' && BACKEND !== 'cpu') {
+      const first = tf.slice(
+        output,
+        new Array(output.rank).fill(0),
+        new Array(output.rank).fill(1),
+      );
+      await first.data();
+      first.dispose();
+    }
+    output.dispose();
+  };
+}
+
+/** One training step (forward, backward, Adam) of a case on one random batch. */
+function trainingStepOf(name: string): () => Promise<void> {
+  const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);
+  const optimizer = tf.train.adam(1e-3);
+  if (name === 'vgg-style') {
+    const net = new VggStyleNet({ inputSize: SIZE, classes: CLASSES, seed: 1 });
+    return async () => void (await net.trainStep(optimizer, images, labels));
+  }
+  const model = createBackbone(name as BackboneName, {
+    inputShape: [SIZE, SIZE, 3],
+    numClasses: CLASSES,
+    seed: 1,
+  });
+  const step = trainingStep(model, images, labels, optimizer);
+  return async () => step();
+}
+
 /** Milliseconds per training step of one case on gsa, for the run `case:threads`. */
 async function child(run: string): Promise<Timing> {
   const [name, threadText] = run.split(':') as [string, string];
   const info = await useBackend(BACKEND, BACKEND === 'wasm' ? { threads: Number(threadText) } : {});
   const steps = numberFromEnv('GSA_BENCH_STEPS', 5);
-  let step: () => Promise<void>;
-  if (name === 'conv' || name === 'matmul') {
-    const [input, filter] =
-      name === 'conv'
-        ? [
-            tf.randomNormal([BATCH, SIZE, SIZE, 64], 0, 1, 'float32', 1),
-            tf.randomNormal([3, 3, 64, 64], 0, 0.1, 'float32', 2),
-          ]
-        : [
-            tf.randomNormal([1024, 1024], 0, 1, 'float32', 1),
-            tf.randomNormal([1024, 1024], 0, 1, 'float32', 2),
-          ];
-    // wasm and cpu run a kernel when it is called; a GPU backend is waited for with one value.
-    step = async () => {
-      const output =
-        name === 'conv'
-          ? tf.conv2d(input as tf.Tensor4D, filter as tf.Tensor4D, 1, 'same')
-          : tf.matMul(input as tf.Tensor2D, filter as tf.Tensor2D);
-      if (BACKEND !== 'wasm' && BACKEND !== 'cpu') {
-        const first = tf.slice(
-          output,
-          new Array(output.rank).fill(0),
-          new Array(output.rank).fill(1),
-        );
-        await first.data();
-        first.dispose();
-      }
-      output.dispose();
-    };
-  } else if (name === 'vgg-style') {
-    const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);
-    const optimizer = tf.train.adam(1e-3);
-    const net = new VggStyleNet({ inputSize: SIZE, classes: CLASSES, seed: 1 });
-    step = async () => void (await net.trainStep(optimizer, images, labels));
-  } else {
-    const { images, labels } = randomBatch(BATCH, SIZE, CLASSES, 7);
-    const optimizer = tf.train.adam(1e-3);
-    const model = createBackbone(name as BackboneName, {
-      inputShape: [SIZE, SIZE, 3],
-      numClasses: CLASSES,
-      seed: 1,
-    });
-    const run = trainingStep(model, images, labels, optimizer);
-    step = async () => run();
-  }
+  const step = name === 'conv' || name === 'matmul' ? kernelStep(name) : trainingStepOf(name);
   await step(); // warm-up
   const times: number[] = [];
   for (let index = 0; index < steps; index++) {

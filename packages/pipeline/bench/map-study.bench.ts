@@ -295,7 +295,7 @@ const rows = caseNames.flatMap((caseName) =>
       'region > 0.9': format(pick('regionAbove')),
       'rest < 0.1': format(pick('restBelow')),
       'rest > 0.9': format(pick('restAbove')),
-      decided: mine.some((run) => run.regionAbove !== undefined)
+      decided: mine.some((run) => run.decided !== undefined)
         ? `${mine.filter((run) => run.decided).length}/${mine.length}`
         : '-',
     };
