@@ -6,6 +6,7 @@ import {
   PixelWeightMap,
   applySpatialMap,
   attentionPenalty,
+  boundaryPenalty,
   entropyPenalty,
   trainableVariables,
   type PixelCnnActivation,
@@ -108,5 +109,26 @@ describeWithBackends('gradients of CE + penalty', () => {
       (0.15 * Math.log((1 - v) / v)) / (v > 0.5 ? above : values.length - above);
     values.forEach((v, i) => expect(gradient[i]).toBeCloseTo(expected(v), 5));
     tf.dispose([map, ...Object.values(grads)]);
+  });
+
+  it('match central finite differences for the boundary term (boundaryPenalty)', () => {
+    // The set at the level is a constant of the map's ranking: values kept apart.
+    const values = [0.05, 0.2, 0.35, 0.42, 0.6, 0.7, 0.85, 0.97, 0.15, 0.3, 0.25, 0.1];
+    const gradient = tf.tensor4d(
+      values.map((v) => (v > 0.65 ? -1 : 0.5)),
+      [1, 3, 4, 1],
+    );
+    const map = tf.variable(tf.tensor4d(values, [1, 3, 4, 1]));
+    const loss = (): tf.Scalar => boundaryPenalty(map, gradient, 0.01, 0.3);
+    const result = checkGradients(loss, [map], { step: 1e-3, absolute: 1e-3, relative: 1e-2 });
+    expect(result.checked).toBe(12);
+    expect(result.worstToleranceRatio).toBeLessThanOrEqual(1);
+    // The set is {0.7, 0.85, 0.97}: -0.15 / (3m) inside, 0.15 / (9(1 - m)) outside.
+    const { grads } = tf.variableGrads(loss, [map]);
+    const computed = grads[map.name]!.dataSync();
+    values.forEach((v, i) =>
+      expect(computed[i]).toBeCloseTo(v > 0.65 ? -0.15 / (3 * v) : 0.15 / (9 * (1 - v)), 5),
+    );
+    tf.dispose([map, gradient, ...Object.values(grads)]);
   });
 });

@@ -28,7 +28,13 @@ export {
   type ConvWeights,
 } from './pixel-cnn.js';
 export { PIXEL_CNN_ACTIVATIONS, type PixelCnnActivation } from './activations.js';
-export { applySpatialMap, attentionPenalty, entropyPenalty } from './spatial-map.js';
+export {
+  applySpatialMap,
+  attentionPenalty,
+  boundaryLevel,
+  boundaryPenalty,
+  entropyPenalty,
+} from './spatial-map.js';
 export {
   mapStatistics,
   describeMapStatistics,
