@@ -144,8 +144,13 @@ export async function main(argv: string[]): Promise<number> {
     )
     .option(
       '--map-entropy-weight <w>',
-      "weight of the decision term, the map's binary entropy, ramped in over phase 1: it drives pixels to 0 or 1 (default 0.3; 0: the paper's loss alone)",
+      "weight of the decision term, the map's binary entropy, ramped in over phase 1: it drives pixels to 0 or 1 (default 0.3; 0 with --map-boundary-weight 0: the paper's loss alone)",
       numberFlag('map-entropy-weight'),
+    )
+    .option(
+      '--map-boundary-weight <w>',
+      "weight of the boundary term, ramped in over phase 1: it pulls the map towards the pixels the backbone's cross-entropy gradient asks for, so that it decides at the evidence rather than at its own 0.5 contour (default 0.15; 0: off)",
+      numberFlag('map-boundary-weight'),
     )
     .addOption(
       new Option(

@@ -23,10 +23,12 @@
 //                       lr=X (one fixed map rate) | lambda=X | init=glorot |
 //                       warmup=STEPS (default: a third of phase 1; warmup=0: none) |
 //                       entropy=X (weight of the map's entropy term) |
+//                       boundary=X (weight of the map's boundary term) |
 //                       bn=0 (smallcnn without batch norm) |
 //                       raw (P from the images as they are, not standardised per image)
 //                     each token is a run setting of @gsa/pipeline (mapLearningRate, lambda,
-//                     mapInitialization, mapWarmupSteps, mapEntropyWeight, backboneOptions.batchNorm, standardizePixels)
+//                     mapInitialization, mapWarmupSteps, mapEntropyWeight, mapBoundaryWeight, backboneOptions.batchNorm,
+//                     standardizePixels)
 //   GSA_STUDY_SEEDS=0,1,2  GSA_STUDY_EPOCHS=16  GSA_STUDY_CUTOFF=6  GSA_STUDY_LR=0.003
 //   GSA_STUDY_BATCH=16  GSA_STUDY_CHANNELS=8 (K)  GSA_STUDY_LAMBDA=0.01  GSA_STUDY_WIDTHS=16,32,64
 //   GSA_DATA_DIR (default ../shared/data) for orl and pneumonia
@@ -105,11 +107,12 @@ function settingsOf(name: string, seed: number): TrainingSettings {
     else if (key === 'init' && value === 'glorot') settings.mapInitialization = 'glorot';
     else if (key === 'warmup' && value) settings.mapWarmupSteps = Number(value);
     else if (key === 'entropy' && value) settings.mapEntropyWeight = Number(value);
+    else if (key === 'boundary' && value) settings.mapBoundaryWeight = Number(value);
     else if (key === 'bn' && value === '0') settings.backboneOptions = { widths, batchNorm: false };
     else if (token === 'raw') settings.standardizePixels = false;
     else {
       throw new Error(
-        `GSA_STUDY_SETTINGS: cannot read '${token}' in '${name}'. Use vanilla, a rule (${MAP_LEARNING_RATE_RULE_NAMES.join(', ')}), lr=X, lambda=X, init=glorot, warmup=STEPS, entropy=X, bn=0 or raw.`,
+        `GSA_STUDY_SETTINGS: cannot read '${token}' in '${name}'. Use vanilla, a rule (${MAP_LEARNING_RATE_RULE_NAMES.join(', ')}), lr=X, lambda=X, init=glorot, warmup=STEPS, entropy=X, boundary=X, bn=0 or raw.`,
       );
     }
   }
@@ -179,7 +182,7 @@ async function loadCase(name: string): Promise<StudyCase> {
 }
 
 /** The paper's loss alone (no decision term), the study's reference for the default. */
-const PAPER_LOSS = 'inputFanIn+entropy=0';
+const PAPER_LOSS = 'inputFanIn+entropy=0+boundary=0';
 
 interface Run {
   case: string;

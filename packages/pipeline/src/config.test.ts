@@ -45,6 +45,7 @@ describe('resolveRunConfig', () => {
       mapLearningRate: 'backbone',
       mapWarmupSteps: 0,
       mapEntropyWeight: 0,
+      mapBoundaryWeight: 0,
       mapInitialization: 'glorot',
       standardizePixels: false,
     });
@@ -52,6 +53,7 @@ describe('resolveRunConfig', () => {
       mapLearningRate: 'backbone',
       mapWarmupSteps: 0,
       mapEntropyWeight: 0,
+      mapBoundaryWeight: 0,
       mapInitialization: 'glorot',
       standardizePixels: false,
     });
@@ -70,7 +72,12 @@ describe('resolveRunConfig', () => {
       resolveRunConfig({ data: 'x', attention: 'l1', mapLearningRate: 'inputFanIn' }),
     ).toThrow(/is a rule for the pixel CNN; --attention l1 has none/);
     expect(() => resolveRunConfig({ data: 'x', attention: 'l1', mapEntropyWeight: 0.3 })).toThrow(
-      "mapEntropyWeight 0.3 is the pixel CNN's decision term; --attention l1 has none.",
+      "mapEntropyWeight 0.3 is a decision term of the pixel CNN's map; --attention l1 has none.",
+    );
+    expect(() =>
+      resolveRunConfig({ data: 'x', attention: 'none', mapBoundaryWeight: 0.3 }),
+    ).toThrow(
+      "mapBoundaryWeight 0.3 is a decision term of the pixel CNN's map; --attention none has none.",
     );
   });
 

@@ -45,8 +45,10 @@ export const RunConfigSchema = z
       .optional(),
     /** Linear warm-up of the pixel CNN's rates, in steps (0: none). Default: a third of phase 1. */
     mapWarmupSteps: z.number().int().min(0).optional(),
-    /** Weight of the map's entropy term in phase 1 (global attention; 0: the paper's loss). */
+    /** Weight of the map's entropy term in phase 1 (global attention; 0, with mapBoundaryWeight 0: the paper's loss). */
     mapEntropyWeight: z.number().min(0).optional(),
+    /** Weight of the map's boundary term in phase 1 (global attention; 0: off). */
+    mapBoundaryWeight: z.number().min(0).optional(),
     /** How the pixel CNN's weights start. */
     mapInitialization: z.enum(PIXEL_CNN_INITIALIZATIONS).default('pytorch'),
     batchSize: z.number().int().min(1).default(32),
@@ -134,11 +136,16 @@ export function resolveRunConfig<
       config.attention === 'l1' ? 'Give the L1 map one rate, e.g. 0.01.' : 'Drop it.',
     );
   }
-  if (config.attention !== 'global' && config.mapEntropyWeight) {
-    throw new UsageError(
-      `mapEntropyWeight ${config.mapEntropyWeight} is the pixel CNN's decision term; --attention ${config.attention} has none.`,
-      'Drop it, or train --attention global.',
-    );
+  for (const [name, weight] of [
+    ['mapEntropyWeight', config.mapEntropyWeight],
+    ['mapBoundaryWeight', config.mapBoundaryWeight],
+  ] as const) {
+    if (config.attention !== 'global' && weight) {
+      throw new UsageError(
+        `${name} ${weight} is a decision term of the pixel CNN's map; --attention ${config.attention} has none.`,
+        'Drop it, or train --attention global.',
+      );
+    }
   }
   if (cutoffEpoch > config.epochs) {
     throw new UsageError(

@@ -46,6 +46,7 @@ export type TrainingSettings = Pick<
   | 'seed'
   | 'mapWarmupSteps'
   | 'mapEntropyWeight'
+  | 'mapBoundaryWeight'
   | 'mapInitialization'
   | 'pixelRank'
   | 'standardizePixels'
@@ -183,6 +184,9 @@ export async function trainOnSplit(
               ...(settings.mapEntropyWeight === undefined
                 ? {}
                 : { entropyWeight: settings.mapEntropyWeight }),
+              ...(settings.mapBoundaryWeight === undefined
+                ? {}
+                : { boundaryWeight: settings.mapBoundaryWeight }),
             };
     if (attention.mode !== 'none') {
       const layer = attention.layer;

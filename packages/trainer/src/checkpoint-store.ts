@@ -25,6 +25,8 @@ export interface Checkpoint {
   frozenMap?: SavedArray;
   /** The map before the first update, kept for the "before learning" figure (absent in older checkpoints). */
   initialMap?: SavedArray;
+  /** Phase 1's running mean of the cross-entropy's gradient on the map (the boundary term's). */
+  mapGradient?: SavedArray;
   history: EpochMetrics[];
   /** The run's settings, checked on resume. */
   fingerprint: string;

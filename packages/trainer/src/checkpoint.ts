@@ -71,6 +71,7 @@ export function writeCheckpoint(directory: string, checkpoint: Checkpoint, keep 
       attention: checkpoint.attention.map(reference),
       frozenMap: checkpoint.frozenMap ? reference(checkpoint.frozenMap) : null,
       initialMap: checkpoint.initialMap ? reference(checkpoint.initialMap) : null,
+      mapGradient: checkpoint.mapGradient ? reference(checkpoint.mapGradient) : null,
       optimizer: {
         step: checkpoint.optimizer.step,
         moments: checkpoint.optimizer.moments.map((moment) => ({
@@ -154,6 +155,8 @@ export function readCheckpoint(path: string): Checkpoint {
     frozenMap: ArrayRef | null;
     /** Missing in checkpoints written before the initial map was kept. */
     initialMap?: ArrayRef | null;
+    /** Missing in checkpoints written before the boundary term. */
+    mapGradient?: ArrayRef | null;
     optimizer: { step: number; moments: { first: ArrayRef; second: ArrayRef }[] };
   };
   if (manifest.format === 'gsa-checkpoint-1') {
@@ -188,6 +191,7 @@ export function readCheckpoint(path: string): Checkpoint {
     attention: manifest.attention.map(array),
     ...(manifest.frozenMap ? { frozenMap: array(manifest.frozenMap) } : {}),
     ...(manifest.initialMap ? { initialMap: array(manifest.initialMap) } : {}),
+    ...(manifest.mapGradient ? { mapGradient: array(manifest.mapGradient) } : {}),
     optimizer: {
       step: manifest.optimizer.step,
       moments: manifest.optimizer.moments.map(({ first, second }) => ({

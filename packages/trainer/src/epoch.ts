@@ -5,6 +5,7 @@ import {
   FLAT_MAP_SPREAD,
   applySpatialMap,
   attentionPenalty,
+  boundaryPenalty,
   describeMapStatistics,
   entropyPenalty,
   mapStatistics,
@@ -14,7 +15,7 @@ import { epochOrder } from '@gsa/data';
 import type { PyTorchAdam } from './adam.js';
 import type { CallbackList } from './callback-list.js';
 import { evaluate } from './evaluation.js';
-import { entropyWeightAt, type MapSource } from './map-source.js';
+import { MAP_GRADIENT_DECAY, decisionWeightAt, type MapSource } from './map-source.js';
 import type { TrainingState } from './training-state.js';
 import { TrainingDivergedError, type ValidatedOptions } from './two-phase-options.js';
 import type { EpochMetrics } from './types.js';
@@ -71,9 +72,17 @@ export async function trainStep(
   });
   let crossEntropy: tf.Scalar | undefined;
   let hits: tf.Scalar | undefined;
+  // Phase 1's decision terms, ramped in over its steps.
+  const rampedWeight = (weight: number) =>
+    phase === 1 ? decisionWeightAt(weight, optimizer.step + 1, phaseOneSteps(context)) : 0;
+  const entropyWeight = rampedWeight(mapSource?.entropyWeight ?? 0);
+  const boundaryWeight = rampedWeight(mapSource?.boundaryWeight ?? 0);
+  // The boundary term reads the cross-entropy's gradient on the map: a tap on
+  // the map's path into the backbone records it during the step's backward.
+  const tap = phase === 1 && mapSource!.boundaryWeight > 0 ? new GradientTap() : undefined;
   const loss = optimizer.minimize(() => {
     const map = phase === 1 ? mapSource!.computeMap() : state.frozenMap;
-    const attended = map ? applySpatialMap(batch.images, map) : batch.images;
+    const attended = map ? applySpatialMap(batch.images, tap ? tap.wrap(map) : map) : batch.images;
     const logits = backbone.apply(attended, { training: true }) as tf.Tensor2D;
     const ce = tf.losses.softmaxCrossEntropy(batch.targets, logits) as tf.Scalar;
     crossEntropy = tf.keep(tf.clone(ce));
@@ -83,16 +92,18 @@ export async function trainStep(
       ) as tf.Scalar,
     );
     if (phase === 2) return ce;
-    const penalised = tf.add(ce, attentionPenalty(map!, mapSource!.lambda)) as tf.Scalar;
-    const entropyWeight = entropyWeightAt(
-      mapSource!.entropyWeight,
-      optimizer.step + 1,
-      context.settings.cutoffEpoch * context.stepsPerEpoch,
-    );
-    return entropyWeight > 0
-      ? (tf.add(penalised, entropyPenalty(map!, entropyWeight)) as tf.Scalar)
-      : penalised;
+    const { lambda } = mapSource!;
+    let total = tf.add(ce, attentionPenalty(map!, lambda)) as tf.Scalar;
+    if (entropyWeight > 0) total = tf.add(total, entropyPenalty(map!, entropyWeight)) as tf.Scalar;
+    if (boundaryWeight > 0 && state.mapGradient) {
+      total = tf.add(
+        total,
+        boundaryPenalty(map!, state.mapGradient, lambda, boundaryWeight),
+      ) as tf.Scalar;
+    }
+    return total;
   }, trainable);
+  if (tap) state.recordMapGradient(tap.take(), MAP_GRADIENT_DECAY);
   const [lossValue, crossEntropyValue, hitCount] = await Promise.all([
     loss.data(),
     crossEntropy!.data(),
@@ -100,6 +111,38 @@ export async function trainStep(
   ]);
   tf.dispose([loss, crossEntropy!, hits!, batch.images, batch.targets]);
   return { loss: lossValue[0]!, crossEntropy: crossEntropyValue[0]!, correct: hitCount[0]! };
+}
+
+function phaseOneSteps(context: EpochContext): number {
+  return context.settings.cutoffEpoch * context.stepsPerEpoch;
+}
+
+/**
+ * An identity on the map whose backward keeps the gradient that reaches it:
+ * the cross-entropy's gradient with respect to the map, at no extra cost.
+ */
+class GradientTap {
+  private gradient: tf.Tensor | undefined;
+
+  wrap(map: tf.Tensor4D): tf.Tensor4D {
+    const identity = tf.customGrad(((x: tf.Tensor) => ({
+      value: tf.clone(x),
+      gradFunc: (dy: tf.Tensor) => {
+        this.gradient?.dispose();
+        this.gradient = tf.keep(tf.clone(dy));
+        return dy;
+      },
+    })) as never) as unknown as (x: tf.Tensor4D) => tf.Tensor4D;
+    return identity(map);
+  }
+
+  /** The recorded gradient (the caller owns it). */
+  take(): tf.Tensor {
+    const gradient = this.gradient;
+    this.gradient = undefined;
+    if (!gradient) throw new Error('The map received no gradient from the backbone in this step.');
+    return gradient;
+  }
 }
 
 /**

@@ -5,6 +5,7 @@
 export {
   trainTwoPhase,
   mapWarmupSteps,
+  DEFAULT_MAP_BOUNDARY_WEIGHT,
   DEFAULT_MAP_ENTROPY_WEIGHT,
   TrainingDivergedError,
   CheckpointMismatchError,

@@ -8,19 +8,22 @@ import {
   GlobalSpatialAttention,
   applySpatialMap,
   attentionPenalty,
+  boundaryPenalty,
   entropyPenalty,
   mapStatistics,
 } from '@gsa/attention';
 import { describeWithBackends } from '@gsa/backends/testing';
 import { fileCheckpointStore } from './checkpoint.js';
 import { settleBatchNormStatistics } from './settle-batch-norm.js';
-import { entropyWeightAt } from './map-source.js';
+import { decisionWeightAt } from './map-source.js';
 import {
+  DEFAULT_MAP_BOUNDARY_WEIGHT,
   DEFAULT_MAP_ENTROPY_WEIGHT,
   mapWarmupSteps,
   trainTwoPhase,
   TrainingDivergedError,
   type AttentionSetup,
+  type LabelledImages,
 } from './train-two-phase.js';
 import {
   attentionSetup,
@@ -29,6 +32,32 @@ import {
   tinyData,
 } from './test-support.fixture.js';
 import type { EpochMetrics } from './types.js';
+
+/**
+ * Trains the tiny setup with one step per epoch (batch 16 of 16 images), E = 2,
+ * calling `onStep` with each step's loss until it returns true.
+ */
+async function firstStepsOf(
+  backbone: tfl.LayersModel,
+  data: LabelledImages,
+  attention: AttentionSetup,
+  onStep: (loss: number) => boolean,
+): Promise<void> {
+  const controller = new AbortController();
+  await trainTwoPhase({
+    backbone,
+    numClasses: 2,
+    train: data,
+    attention,
+    epochs: 3,
+    cutoffEpoch: 2,
+    batchSize: 16,
+    learningRate: 0.01,
+    seed: 1,
+    signal: controller.signal,
+    callbacks: [{ onStepEnd: (step) => void (onStep(step.loss) && controller.abort()) }],
+  });
+}
 
 const values = (variables: { read(): tf.Tensor }[]) =>
   variables.map((v) => Array.from(v.read().dataSync()));
@@ -321,10 +350,10 @@ describe('trainTwoPhase on cpu', () => {
 
   it("adds the decision term to phase 1's loss, ramped in quadratically; 0 trains the paper's loss", async () => {
     expect(DEFAULT_MAP_ENTROPY_WEIGHT).toBe(0.3);
-    expect(entropyWeightAt(0.3, 0, 10)).toBe(0);
-    expect(entropyWeightAt(0.3, 5, 10)).toBeCloseTo(0.075, 10);
-    expect(entropyWeightAt(0.3, 10, 10)).toBeCloseTo(0.3, 10);
-    expect(entropyWeightAt(0.3, 25, 10)).toBeCloseTo(0.3, 10);
+    expect(decisionWeightAt(0.3, 0, 10)).toBe(0);
+    expect(decisionWeightAt(0.3, 5, 10)).toBeCloseTo(0.075, 10);
+    expect(decisionWeightAt(0.3, 10, 10)).toBeCloseTo(0.3, 10);
+    expect(decisionWeightAt(0.3, 25, 10)).toBeCloseTo(0.3, 10);
     // The first step's loss, against its parts computed by hand from the initial
     // weights. One step per epoch and E = 2: the step is half of phase 1 (weight / 4).
     const firstStep = async (entropyWeight?: number) => {
@@ -344,27 +373,15 @@ describe('trainTwoPhase on cpu', () => {
         ].map((part) => part.dataSync()[0]!);
       });
       let loss = Number.NaN;
-      const controller = new AbortController();
-      await trainTwoPhase({
+      await firstStepsOf(
         backbone,
-        numClasses: 2,
-        train: data,
-        attention: { ...setup, ...(entropyWeight === undefined ? {} : { entropyWeight }) },
-        epochs: 3,
-        cutoffEpoch: 2,
-        batchSize: 16,
-        learningRate: 0.01,
-        seed: 1,
-        signal: controller.signal,
-        callbacks: [
-          {
-            onStepEnd: (step) => {
-              loss = step.loss;
-              controller.abort();
-            },
-          },
-        ],
-      });
+        data,
+        { ...setup, ...(entropyWeight === undefined ? {} : { entropyWeight }) },
+        (stepLoss) => {
+          loss = stepLoss;
+          return true;
+        },
+      );
       backbone.dispose();
       disposeSetup(setup);
       data.images.dispose();
@@ -379,6 +396,62 @@ describe('trainTwoPhase on cpu', () => {
     expect((await firstStep(1)).loss).toBeCloseTo(crossEntropy + l1 + entropy / 4, 5);
     await expect(firstStep(-1)).rejects.toThrow(
       "The map's entropy weight must be a non-negative number, got -1.",
+    );
+  });
+
+  it("adds the boundary term from the second step, at the set the first step's cross-entropy gradient on the map asks for", async () => {
+    expect(DEFAULT_MAP_BOUNDARY_WEIGHT).toBe(0.15);
+    // One step per epoch, E = 2: step 2 ends phase 1 (full weight). The boundary
+    // term needs a gradient, so step 1 is the same loss with or without it.
+    const twoSteps = async (boundaryWeight: number) => {
+      const data = tinyData(16, 2);
+      const setup = globalAttentionSetup(data, 3);
+      const backbone = tinyBackbone(5);
+      const targets = tf.oneHot(tf.tensor1d(data.labels, 'int32'), 2);
+      // The cross-entropy's gradient on the map at the initial weights, by hand.
+      const gradient = tf.tidy(() =>
+        tf.grad((map: tf.Tensor) =>
+          tf.losses.softmaxCrossEntropy(
+            targets,
+            backbone.apply(applySpatialMap(data.images, map), { training: true }) as tf.Tensor2D,
+          ),
+        )(setup.layer.apply(setup.pixelRepresentation) as tf.Tensor4D),
+      );
+      const losses: number[] = [];
+      let penalty = Number.NaN;
+      await firstStepsOf(
+        backbone,
+        data,
+        { ...setup, entropyWeight: 0, boundaryWeight },
+        (stepLoss) => {
+          losses.push(stepLoss);
+          // After step 1: the map step 2 starts from, against step 1's gradient.
+          if (losses.length === 1) {
+            penalty = tf.tidy(
+              () =>
+                boundaryPenalty(
+                  setup.layer.apply(setup.pixelRepresentation) as tf.Tensor4D,
+                  gradient,
+                  setup.lambda,
+                  boundaryWeight,
+                ).dataSync()[0]!,
+            );
+          }
+          return losses.length === 2;
+        },
+      );
+      tf.dispose([gradient, targets, data.images]);
+      backbone.dispose();
+      disposeSetup(setup);
+      return { losses, penalty };
+    };
+    const without = await twoSteps(0);
+    const withBoundary = await twoSteps(1);
+    expect(withBoundary.losses[0]).toBeCloseTo(without.losses[0]!, 6);
+    expect(withBoundary.penalty).toBeGreaterThan(0.1);
+    expect(withBoundary.losses[1]! - without.losses[1]!).toBeCloseTo(withBoundary.penalty, 4);
+    await expect(twoSteps(-1)).rejects.toThrow(
+      "The map's boundary weight must be a non-negative number, got -1.",
     );
   });
 

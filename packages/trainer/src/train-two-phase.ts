@@ -17,7 +17,11 @@ export {
   type TwoPhaseOptions,
   type TwoPhaseResult,
 } from './two-phase-options.js';
-export { DEFAULT_MAP_ENTROPY_WEIGHT, mapWarmupSteps } from './map-source.js';
+export {
+  DEFAULT_MAP_BOUNDARY_WEIGHT,
+  DEFAULT_MAP_ENTROPY_WEIGHT,
+  mapWarmupSteps,
+} from './map-source.js';
 
 /** The backbone's trainable weights, grouped by learning rate (layers named in `rates` get theirs). */
 function backboneParameterGroups(
@@ -98,6 +102,7 @@ export async function trainTwoPhase(options: TwoPhaseOptions): Promise<TwoPhaseR
     lambda: mapSource?.lambda ?? 0,
     // Absent when unused, so checkpoints of runs from before the option still resume.
     ...(mapSource?.entropyWeight ? { entropyWeight: mapSource.entropyWeight } : {}),
+    ...(mapSource?.boundaryWeight ? { boundaryWeight: mapSource.boundaryWeight } : {}),
     mapLearningRates: mapGroups.map((group) => group.learningRate ?? settings.learningRate),
     mapWarmupSteps: Math.max(0, ...mapGroups.map((group) => group.warmupSteps ?? 0)),
     images: train.images.shape,

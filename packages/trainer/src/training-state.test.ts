@@ -56,6 +56,15 @@ describe('TrainingState', () => {
       () => tf.mean(source.backbone.apply(data.images) as tf.Tensor) as tf.Scalar,
       source.optimizer.variables,
     );
+    // Two steps' gradients on the map: the running mean is 0.9 * first + 0.1 * second.
+    const first = tf.tensor4d(
+      Array.from({ length: SIZE * SIZE }, (_, i) => i / 7),
+      [1, SIZE, SIZE, 1],
+    );
+    state.recordMapGradient(first.clone(), 0.9);
+    state.recordMapGradient(tf.onesLike(first), 0.9);
+    const expectedGradient = Array.from(first.dataSync(), (v) => Math.fround(0.9 * v + 0.1));
+    first.dispose();
     state.freezeMap();
     state.history = [
       { epoch: 1, phase: 1, trainLoss: 1, trainCrossEntropy: 1, trainAccuracy: 0.5, seconds: 1 },
@@ -83,6 +92,12 @@ describe('TrainingState', () => {
     );
     expect(target.mapSource!.layer.trainable).toBe(false);
     expect(restored.initialMap!.values).toEqual(state.initialMap!.values);
+    Array.from(restored.mapGradient!.dataSync()).forEach((value, i) =>
+      expect(value).toBeCloseTo(expectedGradient[i]!, 5),
+    );
+    expect(Array.from(restored.mapGradient!.dataSync())).toEqual(
+      Array.from(state.mapGradient!.dataSync()),
+    );
 
     const otherParts = parts(1, 'run-b');
     const other = new TrainingState(otherParts);

@@ -35,6 +35,12 @@ export class TrainingState {
   latestMap: Float32Array | undefined;
   /** The map of the initial weights, before the first update. */
   initialMap: MapValues | undefined;
+  /**
+   * The running mean of the cross-entropy's gradient with respect to the map
+   * over phase 1's steps, [1, H, W, 1]: where the boundary term puts the
+   * boundary. Checkpointed, so that a resumed run continues it exactly.
+   */
+  mapGradient: tf.Tensor4D | undefined;
 
   constructor(private readonly parts: TrainingParts) {}
 
@@ -44,6 +50,18 @@ export class TrainingState {
     if (!mapSource || this.frozenMap) return;
     this.frozenMap = tf.tidy(() => mapSource.computeMap());
     mapSource.layer.trainable = false;
+  }
+
+  /** Folds one step's gradient on the map into the running mean (and disposes it). */
+  recordMapGradient(gradient: tf.Tensor, decay: number): void {
+    const previous = this.mapGradient;
+    this.mapGradient = tf.tidy(() =>
+      previous
+        ? (tf.add(tf.mul(previous, decay), tf.mul(gradient, 1 - decay)) as tf.Tensor4D)
+        : (tf.clone(gradient) as tf.Tensor4D),
+    );
+    previous?.dispose();
+    gradient.dispose();
   }
 
   /** Reads the map of the initial weights (one forward of the pixel CNN). */
@@ -89,6 +107,15 @@ export class TrainingState {
             },
           }
         : {}),
+      ...(this.mapGradient
+        ? {
+            mapGradient: {
+              name: 'map-gradient',
+              shape: this.mapGradient.shape,
+              values: (await this.mapGradient.data()) as Float32Array,
+            },
+          }
+        : {}),
       ...(this.frozenMap
         ? {
             frozenMap: {
@@ -127,6 +154,10 @@ export class TrainingState {
     if (saved.initialMap && mapSource) {
       this.initialMap = { height, width, values: saved.initialMap.values };
     }
+    if (saved.mapGradient && mapSource) {
+      this.mapGradient?.dispose();
+      this.mapGradient = tf.tensor4d(saved.mapGradient.values, [1, height, width, 1]);
+    }
     if (saved.frozenMap) {
       this.frozenMap = tf.tensor4d(saved.frozenMap.values, [1, height, width, 1]);
       if (mapSource) mapSource.layer.trainable = false;
@@ -137,6 +168,8 @@ export class TrainingState {
   dispose(): void {
     this.frozenMap?.dispose();
     this.frozenMap = undefined;
+    this.mapGradient?.dispose();
+    this.mapGradient = undefined;
   }
 }
 

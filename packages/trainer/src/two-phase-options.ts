@@ -41,10 +41,19 @@ export type AttentionSetup =
        * Weight of the decision term in phase 1's loss (`entropyPenalty` of
        * @gsa/attention, the map's binary entropy, its two sides of 0.5
        * weighed alike), ramped from 0 over phase 1: it pays every pixel for
-       * deciding, towards 0 or 1. Not in the paper; 0 is the paper's loss.
+       * deciding, towards 0 or 1. Not in the paper; 0, with `boundaryWeight` 0, is the paper's loss.
        * Default `DEFAULT_MAP_ENTROPY_WEIGHT` (0.3), from the README's map study.
        */
       entropyWeight?: number;
+      /**
+       * Weight of the boundary term in phase 1's loss (`boundaryPenalty` of
+       * @gsa/attention), ramped like the entropy term: it pulls the map
+       * towards the set of pixels the backbone's cross-entropy gradient asks
+       * for (`boundaryLevel`), so that the map decides at the evidence rather
+       * than at its own 0.5 contour. Not in the paper; 0 turns it off.
+       * Default `DEFAULT_MAP_BOUNDARY_WEIGHT`, from the README's map study.
+       */
+      boundaryWeight?: number;
     }
   | {
       mode: 'l1';
@@ -229,14 +238,17 @@ export function validate(options: TwoPhaseOptions): ValidatedOptions {
   if (attention.mode !== 'none' && (!Number.isFinite(attention.lambda) || attention.lambda < 0)) {
     throw new RangeError(`lambda must be a non-negative number, got ${attention.lambda}.`);
   }
-  if (
-    attention.mode === 'global' &&
-    attention.entropyWeight !== undefined &&
-    !(Number.isFinite(attention.entropyWeight) && attention.entropyWeight >= 0)
-  ) {
-    throw new RangeError(
-      `The map's entropy weight must be a non-negative number, got ${attention.entropyWeight}.`,
-    );
+  if (attention.mode === 'global') {
+    for (const [name, weight] of [
+      ['entropy', attention.entropyWeight],
+      ['boundary', attention.boundaryWeight],
+    ] as const) {
+      if (weight !== undefined && !(Number.isFinite(weight) && weight >= 0)) {
+        throw new RangeError(
+          `The map's ${name} weight must be a non-negative number, got ${weight}.`,
+        );
+      }
+    }
   }
   return {
     ...options,

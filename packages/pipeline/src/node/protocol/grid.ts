@@ -47,6 +47,7 @@ export const GridSchema = z
     ).optional(),
     mapWarmupSteps: one(z.number().int().min(0)).optional(),
     mapEntropyWeight: one(z.number().min(0)).optional(),
+    mapBoundaryWeight: one(z.number().min(0)).optional(),
     mapInitialization: one(z.enum(PIXEL_CNN_INITIALIZATIONS)).optional(),
     standardizePixels: one(z.boolean()).optional(),
     align: one(z.enum(ALIGN_METHODS)).optional(),
@@ -92,9 +93,10 @@ export interface CellConfig {
   weightDecay: number;
   learningRate: number;
   mapLearningRate?: number | MapLearningRateRuleName;
-  /** The next four only where they differ from the default, so cell keys of older grids stay. */
+  /** The next five only where they differ from the default, so cell keys of older grids stay. */
   mapWarmupSteps?: number;
   mapEntropyWeight?: number;
+  mapBoundaryWeight?: number;
   mapInitialization?: PixelCnnInitialization;
   standardizePixels?: boolean;
   /** 'translate' where the cell aligns its images (absent: none). */
@@ -126,6 +128,7 @@ export const HYPERPARAMETERS = [
   'mapLearningRate',
   'mapWarmupSteps',
   'mapEntropyWeight',
+  'mapBoundaryWeight',
   'mapInitialization',
   'standardizePixels',
   'align',
@@ -289,6 +292,9 @@ function toCell(grid: GridConfig, chosen: Record<string, unknown>): CellConfig {
           ...(config.mapEntropyWeight === undefined
             ? {}
             : { mapEntropyWeight: config.mapEntropyWeight }),
+          ...(config.mapBoundaryWeight === undefined
+            ? {}
+            : { mapBoundaryWeight: config.mapBoundaryWeight }),
           ...(config.mapInitialization === 'pytorch'
             ? {}
             : { mapInitialization: config.mapInitialization }),
