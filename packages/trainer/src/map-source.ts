@@ -120,9 +120,11 @@ export function createMapSource(
     };
   }
   const { layer, lambda } = attention;
-  // Built by a first call (not build()), so that tfjs counts it as used and can dispose it.
-  if (!layer.built)
-    tf.tidy(() => layer.apply(tf.zeros([1, height!, width!, channels!])) as tf.Tensor);
+  // Built by a first call (not build()), so that tfjs counts it as used and can
+  // dispose it; the call's output is not needed (tidy returns it: dispose it).
+  if (!layer.built) {
+    tf.dispose(tf.tidy(() => layer.apply(tf.zeros([1, height!, width!, channels!])) as tf.Tensor));
+  }
   return {
     layer,
     lambda,

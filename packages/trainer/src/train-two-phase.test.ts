@@ -125,8 +125,9 @@ describeWithBackends('trainTwoPhase', () => {
   });
 
   it.each(['none', 'l1', 'global'] as const)(
-    'leaks no tensors across 10 epochs (%s)',
+    'leaks no tensors across 10 epochs, nor after the run (%s)',
     async (mode) => {
+      const before = tf.memory().numTensors;
       const data = tinyData(16, 2);
       const evaluation = tinyData(8, 9);
       const setup = attentionSetup(mode, data, 3);
@@ -151,6 +152,8 @@ describeWithBackends('trainTwoPhase', () => {
       backbone.dispose();
       disposeSetup(setup);
       tf.dispose([data.images, evaluation.images]);
+      // The run's own state (the frozen map, the gradient mean on the map) is gone with it.
+      expect(tf.memory().numTensors).toBe(before);
     },
   );
 
