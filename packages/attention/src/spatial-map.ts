@@ -51,11 +51,14 @@ export function attentionPenalty(map: tf.Tensor, lambda: number): tf.Scalar {
   return tf.tidy(() => tf.mul(tf.mean(tf.abs(map)), lambda));
 }
 
-function checkLambda(lambda: number): void {
-  if (!Number.isFinite(lambda) || lambda < 0) {
-    throw new RangeError(`lambda must be a non-negative number, got ${lambda}.`);
+/** The one check of lambda and of the decision terms' weights. */
+function checkNonNegative(value: number, name: string): void {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative number, got ${value}.`);
   }
 }
+
+const checkLambda = (lambda: number) => checkNonNegative(lambda, 'lambda');
 
 /**
  * The mean of `values` over the pixels where `side` is 1 (0 for an empty
@@ -79,9 +82,7 @@ const ENTROPY_EPSILON = 1e-6;
  * side a pixel is on carries no gradient.
  */
 export function entropyPenalty(map: tf.Tensor, weight: number): tf.Scalar {
-  if (!Number.isFinite(weight) || weight < 0) {
-    throw new RangeError(`The entropy weight must be a non-negative number, got ${weight}.`);
-  }
+  checkNonNegative(weight, 'The entropy weight');
   return tf.tidy(() => {
     const m = tf.clipByValue(map, ENTROPY_EPSILON, 1 - ENTROPY_EPSILON);
     const entropy = tf.neg(tf.add(tf.mul(m, tf.log(m)), tf.mul(tf.sub(1, m), tf.log1p(tf.neg(m)))));
@@ -153,9 +154,7 @@ export function boundaryPenalty(
   lambda: number,
   weight: number,
 ): tf.Scalar {
-  if (!Number.isFinite(weight) || weight < 0) {
-    throw new RangeError(`The boundary weight must be a non-negative number, got ${weight}.`);
-  }
+  checkNonNegative(weight, 'The boundary weight');
   checkLambda(lambda);
   return tf.tidy(() => {
     const labels = boundaryLabels(map, crossEntropyGradient, lambda);

@@ -122,12 +122,12 @@ function phaseOneSteps(context: EpochContext): number {
  * the cross-entropy's gradient with respect to the map, at no extra cost.
  */
 class GradientTap {
-  private gradient: tf.Tensor | undefined;
+  private gradient: tf.Tensor4D | undefined;
 
   wrap(map: tf.Tensor4D): tf.Tensor4D {
     const identity = tf.customGrad(((x: tf.Tensor) => ({
       value: tf.clone(x),
-      gradFunc: (dy: tf.Tensor) => {
+      gradFunc: (dy: tf.Tensor4D) => {
         this.gradient?.dispose();
         this.gradient = tf.keep(tf.clone(dy));
         return dy;
@@ -137,7 +137,7 @@ class GradientTap {
   }
 
   /** The recorded gradient (the caller owns it). */
-  take(): tf.Tensor {
+  take(): tf.Tensor4D {
     const gradient = this.gradient;
     this.gradient = undefined;
     if (!gradient) throw new Error('The map received no gradient from the backbone in this step.');

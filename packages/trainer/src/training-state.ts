@@ -52,16 +52,17 @@ export class TrainingState {
     mapSource.layer.trainable = false;
   }
 
-  /** Folds one step's gradient on the map into the running mean (and disposes it). */
-  recordMapGradient(gradient: tf.Tensor, decay: number): void {
+  /** Folds one step's gradient on the map into the running mean (it takes the gradient over). */
+  recordMapGradient(gradient: tf.Tensor4D, decay: number): void {
     const previous = this.mapGradient;
-    this.mapGradient = tf.tidy(() =>
-      previous
-        ? (tf.add(tf.mul(previous, decay), tf.mul(gradient, 1 - decay)) as tf.Tensor4D)
-        : (tf.clone(gradient) as tf.Tensor4D),
+    if (!previous) {
+      this.mapGradient = gradient;
+      return;
+    }
+    this.mapGradient = tf.tidy(
+      () => tf.add(tf.mul(previous, decay), tf.mul(gradient, 1 - decay)) as tf.Tensor4D,
     );
-    previous?.dispose();
-    gradient.dispose();
+    tf.dispose([previous, gradient]);
   }
 
   /** Reads the map of the initial weights (one forward of the pixel CNN). */
